@@ -1,0 +1,3 @@
+from meili.cli import main
+
+main()

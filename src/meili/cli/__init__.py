@@ -1,0 +1,36 @@
+"""The ``meili`` command line: thin wrappers that parse, call a library function and print.
+
+Each command group lives in its own module of this package and is registered here.
+"""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="meili",
+    help="美丽 Meili — 美丽建设规划监测评估系统 / monitoring and evaluation of Beautiful China plans.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
+
+
+@app.callback()
+def _root() -> None:
+    """美丽 Meili — 美丽建设规划监测评估系统 / monitoring and evaluation of Beautiful China plans."""
+
+
+@app.command()
+def version() -> None:
+    """版本 / Print Meili's version."""
+    from meili import __version__
+
+    typer.echo(__version__)
+
+
+# Command groups, one module each (one line per group keeps merges trivial).
+
+
+def main() -> None:
+    app()
