@@ -58,17 +58,25 @@ def period_means(
     Unverified in the text we hold, hence parameters with the documented defaults: ``min_samples`` (periods
     with fewer samples of an item are left out), and ``ph_mean`` ("hydrogen" averages 10^-pH).
 
-    Returns ``section, period, item, value, below_dl, n_samples``.
+    At ``period="sample"`` each source row (column ``row`` where the reader gives it) is its own sample,
+    so rows repeated at one time are not merged. Rows without a time only have a sample period.
+
+    Returns ``section, period, item, value, below_dl, n_samples`` (and ``row`` at the sample period).
     """
     if year is not None:
         samples = samples.filter(samples.time.year() == year)
     samples = samples.filter(samples.value.notnull())
+    if period != "sample":
+        samples = samples.filter(samples.time.notnull())
+    keys = ["section", "period", "item"]
+    if period == "sample" and "row" in samples.columns:
+        keys.insert(2, "row")
     used = ibis.ifelse(samples.below_dl, samples.value * below_dl_fraction, samples.value)
     if ph_mean == "hydrogen":
         used = ibis.ifelse(samples.item == "ph", ibis.literal(10.0).pow(-used), used)
-    grouped = samples.mutate(period=period_label(samples.time, period), used=used).group_by(
-        ["section", "period", "item"]
-    )
+    # A row without a time (the national table has some) gets the period "" so joins on the key still match.
+    label = period_label(samples.time, period).fill_null("")
+    grouped = samples.mutate(period=label, used=used).group_by(keys)
     means = grouped.aggregate(
         value=lambda t: t.used.mean(),
         below_dl=lambda t: t.below_dl.all(),
@@ -78,6 +86,11 @@ def period_means(
         means = means.mutate(value=ibis.ifelse(means.item == "ph", -means.value.log10(), means.value))
     means = means.mutate(value=means.value.round(_FLOAT_NOISE_DECIMALS))
     return means.filter(means.n_samples >= min_samples)
+
+
+def value_keys(values: ir.Table) -> list[str]:
+    """The key columns of a table of period values: ``section``, ``period`` and, for samples, ``row``."""
+    return [c for c in ("section", "period", "row") if c in values.columns]
 
 
 def with_water_kind(values: ir.Table, sections: ir.Table | None) -> ir.Table:
@@ -104,7 +117,8 @@ def item_classes(values: ir.Table, sections: ir.Table | None = None) -> ir.Table
 
     ``values`` has ``section, item, value`` (plus any key columns, e.g. ``period``) and either ``kind``
     or a registry in ``sections`` giving it. Returns those columns plus ``class_rank`` (1–6),
-    ``limit_iii`` (the Class Ⅲ limit where it is an upper limit), ``multiple`` (超标倍数 (C − C_Ⅲ)/C_Ⅲ, for
+    ``limit_iii`` (the Class Ⅲ limit where it is an upper limit), ``lower_iii`` and ``upper_iii`` (the
+    Class Ⅲ bounds as Table 1 gives them), ``multiple`` (超标倍数 (C − C_Ⅲ)/C_Ⅲ, for
     items over Class Ⅲ with an upper limit only; none for pH and DO), ``role``, ``priority``, ``name_zh``,
     ``table1_no``.
     """
@@ -125,6 +139,8 @@ def item_classes(values: ir.Table, sections: ir.Table | None = None) -> ir.Table
     classed = joined.group_by(keys).aggregate(
         best=joined.class_rank.min(where=meets),
         limit_iii=joined.upper.max(where=is_iii & joined.lower.isnull()),
+        lower_iii=joined.lower.max(where=is_iii),
+        upper_iii=joined.upper.max(where=is_iii),
     )
     classed = classed.mutate(class_rank=classed.best.fill_null(6)).drop("best")
     items = table("items").select("item", "role", "priority", "name_zh", "table1_no")
@@ -148,7 +164,7 @@ def main_pollutants(
 
     Returns ``keys + [main_pollutants]`` for keys with at least one candidate.
     """
-    keys = keys or ["section", "period"]
+    keys = keys or value_keys(classes)
     candidates = classes.filter((classes.role == "evaluated") & (classes.class_rank > 3))
     order = [
         ibis.desc(candidates.priority),
@@ -183,7 +199,7 @@ def section_classes(
     ``class_rank, class, status, status_en, colour, n_items, main_pollutants, reference_items`` and, with a
     registry, ``target_class, meets_target``.
     """
-    keys = keys or ["section", "period"]
+    keys = keys or value_keys(item_class_table)
     evaluated = item_class_table.filter(item_class_table.role == "evaluated")
     worst = evaluated.group_by(keys).aggregate(
         class_rank=evaluated.class_rank.max(), n_items=evaluated.item.nunique()
@@ -238,3 +254,18 @@ def classify(
     :func:`section_classes` (GB 3838-2002 Table 1; 地表水环境质量评价办法（试行）; 环办监测函〔2020〕82号)."""
     means = period_means(samples, period, year=year, min_samples=min_samples, ph_mean=ph_mean)
     return section_classes(item_classes(means, sections), sections)
+
+
+def compare_published(samples: ir.Table, sections: ir.Table | None, published: ir.Table) -> ir.Table:
+    """Meili's class of every sample row beside the class the source published for it.
+
+    ``published`` has ``section, row, published_class``. Rows are classified one by one (the sample
+    period), with the same rules as :func:`classify`. Returns ``section, row, period, class, published_class,
+    agrees`` for the rows with a published class.
+    """
+    classes = classify(samples, sections, period="sample").select("section", "row", "period", "class")
+    rows = published.filter(published.published_class.notnull())
+    joined = rows.left_join(classes, ["section", "row"]).select(
+        "section", "row", "period", "class", "published_class"
+    )
+    return joined.mutate(agrees=(joined["class"] == joined.published_class).fill_null(False))
