@@ -81,7 +81,10 @@ class WaterData:
 
 
 def _cell(path: Path | str, row: object, column: str, value: object, expected: str) -> str:
-    return f"第 {row} 行，列 {column!r}，值 {value!r}：应为{expected} / row {row}, column {column!r}, value {value!r}"
+    """One bad cell; ``expected`` is "中文 / English"."""
+    zh, _, en = expected.partition(" / ")
+    return (f"第 {row} 行，列 {column!r}，值 {value!r}：应为{zh} / "
+            f"row {row}, column {column!r}, value {value!r}: expected {en or zh}")
 
 
 def _read_strings(path: Path) -> tuple[pd.DataFrame, str]:
