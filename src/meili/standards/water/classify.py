@@ -174,7 +174,8 @@ def main_pollutants(
     ]
     ranked = candidates.mutate(position=ibis.row_number().over(group_by=keys, order_by=order))
     ranked = ranked.filter(ranked.position < max_items)
-    shown = ranked.multiple.round(multiple_decimals).cast("string")
+    # Remove floating noise first ((0.25 − 0.2)/0.2 is 0.24999999999999997), then round half away from zero.
+    shown = ranked.multiple.round(_FLOAT_NOISE_DECIMALS).round(multiple_decimals).cast("string")
     label = ranked.name_zh + ibis.ifelse(ranked.multiple.isnull(), "", "（" + shown + "）")
     ranked = ranked.mutate(label=label)
     return ranked.group_by(keys).aggregate(
