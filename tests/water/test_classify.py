@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import ibis
-import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -185,7 +183,7 @@ def test_quarter_and_sample_period_labels():
     assert classify(samples(rows), period="sample").to_pandas().period.tolist() == ["2024-05-03 14:00"]
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=12, deadline=None)
 @given(st.lists(st.floats(min_value=0.0, max_value=3.0, allow_nan=False), min_size=1, max_size=6))
 def test_section_class_equals_worst_item_class(values):
     items = ["nh3n", "tp", "codmn", "cod", "bod5", "f"][: len(values)]
