@@ -9,6 +9,8 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -17,6 +19,14 @@ from rich.table import Table
 # Piped output gets 160 columns rather than rich's 80, so Chinese tables stay readable in logs and files.
 console = Console(width=None if sys.stdout.isatty() else 160)
 err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
+
+
+#: ``--workspace DIR`` on every command that uses a workspace; default: $MEILI_WORKSPACE, else the current folder.
+WorkspaceOption = Annotated[
+    Path | None,
+    typer.Option("--workspace", "-w", envvar="MEILI_WORKSPACE",
+                 help="工作区目录 / workspace folder (default: $MEILI_WORKSPACE or the current folder)."),
+]
 
 
 class OutputFormat(StrEnum):
