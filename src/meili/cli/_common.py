@@ -1,0 +1,68 @@
+"""Shared pieces of the CLI: output formats, printing tables, turning library errors into exit code 1."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+# Piped output gets 160 columns rather than rich's 80, so Chinese tables stay readable in logs and files.
+console = Console(width=None if sys.stdout.isatty() else 160)
+err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
+
+
+#: ``--workspace DIR`` on every command that uses a workspace; default: $MEILI_WORKSPACE, else the current folder.
+WorkspaceOption = Annotated[
+    Path | None,
+    typer.Option("--workspace", "-w", envvar="MEILI_WORKSPACE",
+                 help="工作区目录 / workspace folder (default: $MEILI_WORKSPACE or the current folder)."),
+]
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+def write_rows(rows: Sequence[dict], fmt: OutputFormat | str, title: str | None = None,
+               columns: Sequence[str] | None = None) -> None:
+    """Print rows as a rich table, CSV or JSON on standard output."""
+    columns = list(columns or (rows[0].keys() if rows else []))
+    fmt = OutputFormat(fmt)
+    if fmt == OutputFormat.json:
+        sys.stdout.write(json.dumps([{c: r.get(c) for c in columns} for r in rows], ensure_ascii=False, indent=1,
+                                    default=str) + "\n")
+    elif fmt == OutputFormat.csv:
+        buf = io.StringIO()
+        w = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+        w.writeheader()
+        w.writerows({c: ("" if r.get(c) is None else r.get(c)) for c in columns} for r in rows)
+        sys.stdout.write(buf.getvalue())
+    else:
+        table = Table(title=title, show_lines=False)
+        for c in columns:
+            table.add_column(c, overflow="fold")
+        for r in rows:
+            table.add_row(*("" if r.get(c) is None else str(r.get(c)) for c in columns))
+        console.print(table)
+
+
+@contextmanager
+def user_errors(*kinds: type[Exception]) -> Iterator[None]:
+    """Print the library's validation errors (already bilingual, naming file/row/column) and exit 1."""
+    try:
+        yield
+    except kinds as e:
+        err_console.print(f"[bold red]错误 / error[/]\n{e}", highlight=False, markup=True, soft_wrap=True)
+        raise typer.Exit(1) from None

@@ -1,0 +1,202 @@
+"""The plan model: a plan, its categories, indicators and measures, with every target read from its cell text.
+
+A plan file (YAML, see ``src/meili/data/plans/``) is validated by these models; ``docs/plan.schema.json`` is their
+JSON Schema. The measure is the unit of evaluation: one row of the indicator table (``16.1`` = PM2.5 中心城区).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+
+from meili.plan.targets import (
+    TREND_WORDS,
+    Baseline,
+    Direction,
+    Target,
+    TargetKind,
+    TargetTextError,
+    parse_baseline,
+    parse_target,
+)
+
+_MEASURE_ID = re.compile(r"^(?P<no>\d+)(?:\.(?P<sub>\d+))?$")
+
+
+class PlanModelError(ValueError):
+    """A plan that is readable YAML but not a valid plan; the message names the measure and the field."""
+
+
+class Correction(BaseModel):
+    """A glitch of the seed text (PDF extraction) and the wording stored instead."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    seed: str = Field(description="The text as the seed has it.")
+    corrected: str = Field(description="The wording stored in this plan file.")
+
+
+class Category(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: str
+    name_en: str
+    goals: list[str] = Field(default_factory=list, description="The plan's stated goals for this category.")
+
+
+class Measure(BaseModel):
+    """One measure (测度): a row of the indicator table, with its baseline and a target per milestone."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    id: str = Field(description="Official 序号: '16' for a single-measure indicator, '16.1', '16.2'… for sub-measures.")
+    name: str | None = Field(None, description="Measure name (zh); defaults to the indicator's name.")
+    name_en: str | None = None
+    unit: str | None = Field(None, description="Unit as the table gives it; defaults to the indicator's unit.")
+    direction: Direction = Field(description="higher or lower is better. Required, never defaulted.")
+    scope: str | None = Field(None, description="Where the measure applies, as the table says (中心城区, 国考监测断面…).")
+    scope_group: str | None = Field(None, description="Region group id for a scope that is a group of regions.")
+    vocabulary: list[str] | None = Field(
+        None, description="Ordered states, worst → best, for measures (or targets) that are qualitative states."
+    )
+    county: bool = Field(False, description="Whether a county-level value exists and makes sense (for rankings).")
+    baseline_text: str = Field(alias="baseline", description="The baseline cell text, verbatim (corrected).")
+    target_texts: dict[int, str] = Field(alias="targets", description="Milestone year → target cell text, verbatim.")
+    corrections: list[Correction] = Field(default_factory=list, description="Corrections of the seed's glitches.")
+    note: str | None = None
+
+    # Filled from the indicator (the table's row group) when the plan is assembled.
+    no: int = 0
+    category: str = ""
+    indicator: str = ""
+    indicator_en: str = ""
+
+    _baseline: Baseline | None = PrivateAttr(None)
+    _targets: dict[int, Target] = PrivateAttr(default_factory=dict)
+
+    @field_validator("id")
+    @classmethod
+    def _id_form(cls, v: str) -> str:
+        if not _MEASURE_ID.match(v):
+            raise ValueError(f"measure id {v!r} must look like '16' or '16.1' / 测度编号应形如 16 或 16.1")
+        return v
+
+    @property
+    def baseline(self) -> Baseline:
+        assert self._baseline is not None, "measure not assembled into a plan"
+        return self._baseline
+
+    @property
+    def targets(self) -> dict[int, Target]:
+        return self._targets
+
+    @property
+    def is_state(self) -> bool:
+        """A qualitative measure: its values are states of ``vocabulary``, not numbers."""
+        return self.unit is None and bool(self.vocabulary)
+
+    def parse(self, base_year: int, starred_year: int) -> None:
+        """Read baseline and targets; raise PlanModelError naming this measure and the field."""
+        try:
+            self._baseline = parse_baseline(self.baseline_text, base_year, starred_year, self.vocabulary)
+        except TargetTextError as e:
+            raise PlanModelError(f"measure {self.id}, field baseline: {e}") from None
+        targets = {}
+        for year, text in sorted(self.target_texts.items()):
+            try:
+                targets[year] = parse_target(text, self.direction, self.vocabulary)
+            except TargetTextError as e:
+                raise PlanModelError(f"measure {self.id}, field targets.{year}: {e}") from None
+            trend = targets[year].trend
+            wanted = TREND_WORDS.get(trend or "")
+            if (wanted == "up" and self.direction == Direction.LOWER) or (
+                wanted == "down" and self.direction == Direction.HIGHER
+            ):
+                raise PlanModelError(
+                    f"measure {self.id}, field targets.{year}: trend {trend!r} contradicts direction "
+                    f"{self.direction.value!r} / 趋势目标与指标方向矛盾"
+                )
+        self._targets = targets
+
+
+class Indicator(BaseModel):
+    """An indicator (指标) of the table: one numbered row group with one or more measures."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    # YAML 1.1 reads a bare `no:` key as the boolean False, so the file says `number`.
+    no: int = Field(ge=1, alias="number", description="The table's 序号.")
+    category: str
+    name: str
+    name_en: str
+    unit: str | None = None
+    measures: list[Measure] = Field(min_length=1)
+    corrections: list[Correction] = Field(default_factory=list)
+
+
+class Plan(BaseModel):
+    """A construction plan (规划纲要): the province's, a city's or a county's."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
+    title: str
+    title_en: str
+    level: Literal["province", "city", "county"]
+    region: str = Field(description="GB/T 2260 code of the plan's region.")
+    parent: str | None = Field(None, description="Id of the higher-level plan; its targets are the '按省下达' ones.")
+    base_year: int
+    starred_year: int | None = Field(None, description="Year of baselines marked * in the table (附表: *为2021年).")
+    milestones: list[int] = Field(min_length=1)
+    source: str = Field(description="Where the plan's text comes from.")
+    goals: dict[int, str] = Field(default_factory=dict, description="Milestone year → the plan's stated goal.")
+    categories: list[Category]
+    indicators: list[Indicator] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _assemble(self) -> Plan:
+        category_ids = {c.id for c in self.categories}
+        seen: dict[str, int] = {}
+        for ind in self.indicators:
+            if ind.category not in category_ids:
+                raise PlanModelError(f"indicator {ind.no}, field category: unknown category {ind.category!r}")
+            for m in ind.measures:
+                if m.id in seen:
+                    raise PlanModelError(f"measure {m.id}, field id: duplicate measure id / 测度编号重复")
+                seen[m.id] = ind.no
+                if _MEASURE_ID.match(m.id)["no"] != str(ind.no):  # type: ignore[index]
+                    raise PlanModelError(f"measure {m.id}, field id: does not belong to indicator {ind.no}")
+                m.no, m.category, m.indicator, m.indicator_en = ind.no, ind.category, ind.name, ind.name_en
+                m.name = m.name or ind.name
+                m.name_en = m.name_en or ind.name_en
+                m.unit = m.unit if m.unit is not None else ind.unit
+                unknown = set(m.target_texts) - set(self.milestones)
+                if unknown:
+                    raise PlanModelError(
+                        f"measure {m.id}, field targets: years {sorted(unknown)} are not milestones {self.milestones}"
+                    )
+                m.parse(self.base_year, self.starred_year or self.base_year)
+        return self
+
+    @property
+    def measures(self) -> list[Measure]:
+        """All measures in table order."""
+        return [m for ind in self.indicators for m in ind.measures]
+
+    def measure(self, measure_id: str) -> Measure:
+        for m in self.measures:
+            if m.id == measure_id:
+                return m
+        raise KeyError(f"plan {self.id} has no measure {measure_id!r} / 规划中无此测度")
+
+    def category(self, category_id: str) -> Category:
+        return next(c for c in self.categories if c.id == category_id)
+
+    def delegated_targets(self) -> list[tuple[Measure, int, Target]]:
+        """(measure, milestone, target) for every target a higher level assigns."""
+        return [
+            (m, y, t) for m in self.measures for y, t in m.targets.items() if t.kind == TargetKind.DELEGATED
+        ]
