@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from fractions import Fraction
 
@@ -120,7 +121,7 @@ def test_iaqi_matches_exact_fractions_and_is_monotone(values):
     expected = [_exact(v, segments, 1) if v <= 3840 else 500 for v in values]
     assert got == expected
     pairs = sorted(zip(values, got, strict=True))
-    assert all(a[1] <= b[1] for a, b in zip(pairs, pairs[1:], strict=False))
+    assert all(a[1] <= b[1] for a, b in itertools.pairwise(pairs))
 
 
 @settings(max_examples=60, deadline=None)
