@@ -326,7 +326,7 @@ def read_stations(path: str | Path) -> Registry:
         for line, row in enumerate(rows, start=2):
             if not any(x.strip() for x in row):
                 continue
-            get = lambda c: row[cols[c]].strip() if cols[c] < len(row) else ""  # noqa: E731
+            get = lambda c, row=row: row[cols[c]].strip() if cols[c] < len(row) else ""  # noqa: E731
             flag = get("对照点").upper()
             if flag not in ("Y", "N", ""):
                 raise AirInputError(path, line, "对照点", flag, "Y 或 N", "Y or N")
@@ -348,7 +348,7 @@ def read_stations(path: str | Path) -> Registry:
         for line, row in enumerate(rows, start=2):
             if not any(x.strip() for x in row):
                 continue
-            get = lambda c: (row[cols[c]].strip() if c in cols and cols[c] < len(row) else "")  # noqa: E731
+            get = lambda c, row=row: (row[cols[c]].strip() if c in cols and cols[c] < len(row) else "")  # noqa: E731
             kind = get("kind") or "assessment"
             if kind not in ("assessment", "background"):
                 raise AirInputError(path, line, "kind", kind, "assessment 或 background", "assessment or background")
