@@ -34,3 +34,4 @@ def version() -> None:
 
 def main() -> None:
     app()
+from meili.cli import air as _air; app.add_typer(_air.app, name="air")  # noqa: E402, E702, I001

@@ -263,6 +263,13 @@ def read_hourly(
             tables.append(t.select("station", "label", time=t.label + ibis.interval(hours=offset),
                                    **{p: t[p] for p in POLLUTANTS}, published_aqi=published))
     hourly = tables[0] if len(tables) == 1 else ibis.union(*tables)
+    if stations is not None and unknown_stations == "error":
+        listed = set(stations.table.column("station").to_pylist())
+        for f in files:
+            if formats[f] == "cnemc":
+                stray = [c for c in _header(f)[3:] if c not in listed]
+                if stray:
+                    raise AirInputError(f, 1, stray[0], stray[0], "站点名录中的站点", "a station listed in the station registry")
     if stations is not None:
         known = ibis.memtable(stations.table.select(["station"]))
         if unknown_stations == "drop":

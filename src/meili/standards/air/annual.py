@@ -143,3 +143,38 @@ def annual_table(daily: ir.Table, *, period: str = "year", year: int | None = No
 
 def days_in_year(year: int) -> int:
     return (dt.date(year + 1, 1, 1) - dt.date(year, 1, 1)).days
+
+
+def daily_for_evaluation(
+    hourly: ir.Table,
+    *,
+    registry=None,
+    by: str = "city",
+    standard: str = "auto",
+    o3_order: str = "station_mda8",
+) -> ir.Table:
+    """Daily values with AQI (unrounded concentrations) keyed by ``key`` for :func:`period_statistics`."""
+    from meili.standards.air import daily as D
+
+    sd = D.station_daily(hourly)
+    if by == "station":
+        return D.daily_aqi(sd.rename(key="station"), standard=standard)
+    if registry is None:
+        raise ValueError(f"--by {by} 需要站点名录 --stations / --by {by} needs a station registry (--stations)")
+    return D.daily_aqi(D.group_daily(sd, D.station_keys(registry, by), hourly=hourly, o3_order=o3_order),
+                       standard=standard)
+
+
+def annual_values(
+    hourly: ir.Table,
+    *,
+    registry=None,
+    by: str = "city",
+    period: str = "year",
+    year: int | None = None,
+    standard: str = "auto",
+    o3_order: str = "station_mda8",
+) -> ir.Table:
+    """Hourly data → daily values → :func:`annual_table` (HJ 663 evaluation and ranking) in one call."""
+    daily = daily_for_evaluation(hourly, registry=registry, by=by, standard=standard, o3_order=o3_order)
+    return annual_table(daily, period=period, year=year)

@@ -169,3 +169,36 @@ def group_daily(
         agg = agg.drop("o3_8h_max").left_join(mda8, [agg.key == mda8.station, agg.date == mda8.date])
         agg = agg.select("key", "date", *[c for c in DAILY_COLUMNS if c != "o3_8h_max"], "o3_8h_max", "stations")
     return agg.view()
+
+
+def daily_values(
+    hourly: ir.Table,
+    *,
+    registry: pa.Table | None = None,
+    by: str = "station",
+    standard: str = "auto",
+    o3_order: str = "station_mda8",
+) -> ir.Table:
+    """Daily report per station or per city/region/group, in the CLI's column order:
+    ``key, date, aqi, level, primary_pollutant, so2, no2, co, o3_1h_max, o3_8h_max, pm10, pm25`` (concentrations
+    rounded by GB/T 8170; ``o3_1h_max`` NULL under 2026 is still given as a value but has no IAQI), then
+    ``station`` (by station) or ``stations`` (count), ``regime, category, colour, exceeding_pollutants, iaqi_*``.
+    """
+    if by not in GROUPINGS:
+        raise ValueError(f"未知分组 / unknown grouping: {by!r} (expected one of {', '.join(GROUPINGS)})")
+    sd = station_daily(hourly)
+    if by == "station":
+        table = daily_aqi(sd.rename(key="station"), standard=standard)
+        extra = [table.key.name("station")]
+    else:
+        if registry is None:
+            raise ValueError(f"--by {by} 需要站点名录 --stations / --by {by} needs a station registry (--stations)")
+        table = daily_aqi(group_daily(sd, station_keys(registry, by), hourly=hourly, o3_order=o3_order),
+                          standard=standard)
+        extra = [table.stations]
+    iaqi_cols = [c for c in table.columns if c.startswith("iaqi_")]
+    return table.select(
+        table.key, table.date, table.aqi, table.level, table.primary_pollutant,
+        *(table[f"r_{c}"].name(c) for c in DAILY_COLUMNS),
+        *extra, table.regime, table.category, table.colour, table.exceeding_pollutants, *iaqi_cols,
+    )
