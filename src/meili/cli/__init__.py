@@ -37,3 +37,4 @@ def main() -> None:
 from meili.cli import plan as _plan; app.add_typer(_plan.app, name="plan")  # noqa: E402, E702, I001
 from meili.cli import regions as _regions; app.add_typer(_regions.app, name="regions")  # noqa: E402, E702, I001
 from meili.cli import demo as _demo; app.command("demo")(_demo.demo)  # noqa: E402, E702, I001
+from meili.cli import data as _data; app.add_typer(_data.app, name="data"); app.command("init")(_data.init)  # noqa: E402, E702, I001

@@ -278,3 +278,169 @@ def read_file(path: str | Path) -> RawFile:
         return RawFile(path, sha, None, [_unreadable(
             str(path), "旧版 .xls 格式不受支持，请另存为 .xlsx / the old .xls format is not supported; save as .xlsx")])
     return read_csv(path, data, sha)
+
+
+# --- the reporting template (write) ----------------------------------------------------------------------------
+
+#: Data sheet columns: (header, width, editable). Headers are "中文 / key"; only known keys are read back.
+TEMPLATE_COLUMNS = [
+    ("规划 / plan", 10, False), ("区域代码 / region", 12, False), ("区域名称 / region_name", 14, False),
+    ("测度 / measure", 8, False), ("指标（测度） / measure_name", 36, False), ("年份 / year", 8, False),
+    ("单位 / unit", 10, False), ("基准值 / baseline", 14, False), ("{m1} 目标 / target_{m1}", 16, False),
+    ("{m2} 目标 / target_{m2}", 16, False), ("填报值 / value", 14, True), ("是否初步数据 / provisional", 12, True),
+    ("数据来源 / source", 22, True), ("备注 / note", 24, True),
+]
+
+
+def template_rows(plan, regions: list[str] | None = None) -> list[tuple[str, object]]:
+    """(region code or group id, measure) pairs of a template, in region then table order.
+
+    Default regions: the plan's region and the regions directly under it. The plan's region gets every measure,
+    a measure with a scope group (16.1 中心城区) on that group; a county (or zone) gets the measures with
+    ``county: true``; a group asked for gets the measures scoped to it (all county measures if none is).
+    """
+    from meili.plan import load_regions
+
+    reg = load_regions()
+    codes = [reg.resolve(r) for r in regions] if regions else [plan.region] + [r.code for r in reg.children(plan.region)]
+    pairs: list[tuple[str, object]] = []
+    for code in dict.fromkeys(codes):
+        if code == plan.region:
+            pairs += [(m.scope_group or code, m) for m in plan.measures]
+        elif reg.is_group(code):
+            scoped = [m for m in plan.measures if m.scope_group == code]
+            pairs += [(code, m) for m in (scoped or [m for m in plan.measures if m.county])]
+        else:
+            pairs += [(code, m) for m in plan.measures if m.county]
+    seen, unique = set(), []
+    for code, m in pairs:
+        if (code, m.id) not in seen:
+            seen.add((code, m.id))
+            unique.append((code, m))
+    return unique
+
+
+def write_template(path: str | Path, plan, year: int, regions: list[str] | None = None) -> int:
+    """Write a Chinese reporting workbook for ``plan`` and ``year``; return the number of rows to fill.
+
+    Sheets: 填报说明 (instructions) and 填报数据 (one row per region × measure; unit, baseline and targets beside
+    the value cell; drop-downs for states and 是/否; reference columns grey and locked).
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill, Protection
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    from meili.plan import load_regions
+
+    first, last = plan.base_year - 5, max(plan.milestones)
+    if not first <= year <= last:
+        raise ValueError(f"年份超出规划范围 / year {year} is outside plan {plan.id}: expected {first}–{last}")
+    reg = load_regions()
+    pairs = template_rows(plan, regions)
+    m1, m2 = (plan.milestones + plan.milestones)[:2]
+    wb = Workbook()
+    wb.properties.keywords = TEMPLATE_KEYWORD
+    wb.properties.title = f"{plan.title} · {year} 年度填报"
+    _instructions(wb.active, plan, year)
+    ws = wb.create_sheet(DATA_SHEET)
+    grey, yellow = PatternFill("solid", fgColor="EDEDED"), PatternFill("solid", fgColor="FFF2CC")
+    head = PatternFill("solid", fgColor="C6E0B4")
+    headers = [h.format(m1=m1, m2=m2) for h, _, _ in TEMPLATE_COLUMNS]
+    ws.append(headers)
+    for i, (_, width, _) in enumerate(TEMPLATE_COLUMNS, start=1):
+        cell = ws.cell(1, i)
+        cell.font, cell.fill = Font(bold=True), head
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        ws.column_dimensions[cell.column_letter].width = width
+    ws.row_dimensions[1].height = 32
+
+    def number(m) -> DataValidation:
+        low, high = (0, 100) if m.unit == "%" else (-1e12, 1e12)
+        dv = DataValidation(type="decimal", operator="between", formula1=str(low), formula2=str(high),
+                            allow_blank=True, showErrorMessage=True, errorTitle="数值 / number",
+                            error="请填写 0–100 之间的数值 / enter a number between 0 and 100" if m.unit == "%"
+                            else "请填写数值，单位见“单位”列 / enter a number in the unit of the unit column")
+        return dv
+
+    validations: dict[tuple, DataValidation] = {}
+    for r, (code, m) in enumerate(pairs, start=2):
+        name = reg.name(code)
+        targets = [m.targets[y].text if y in m.targets else "" for y in (m1, m2)]
+        baseline = m.baseline.text if m.baseline.kind == "none" else f"{m.baseline.text}（{m.baseline.year}）"
+        title = m.indicator if m.name in (None, m.indicator) else f"{m.indicator} — {m.name}"
+        if m.scope:
+            title += f"（{m.scope}）"
+        ws.append([plan.id, code, name, m.id, title, year, m.unit or "", baseline, *targets, None, "否", None, None])
+        for i, (_, _, editable) in enumerate(TEMPLATE_COLUMNS, start=1):
+            cell = ws.cell(r, i)
+            cell.fill = yellow if editable else grey
+            cell.protection = Protection(locked=not editable)
+        if m.is_state:
+            key = ("list", tuple(m.vocabulary))
+            if key not in validations:
+                validations[key] = DataValidation(
+                    type="list", formula1='"' + ",".join(m.vocabulary) + '"', allow_blank=True,
+                    showErrorMessage=True, errorTitle="状态 / state",
+                    error="请从下拉列表中选择 / choose a state from the list")
+        elif not m.vocabulary:
+            key = ("number", m.unit == "%")
+            if key not in validations:
+                validations[key] = number(m)
+        else:
+            key = None  # a number or one of the states (e.g. 基本消除): no Excel rule, the importer checks
+        if key:
+            validations[key].add(f"K{r}")
+    flag = DataValidation(type="list", formula1='"是,否"', allow_blank=True, showErrorMessage=True,
+                          error="请选择 是 或 否 / choose 是 (yes) or 否 (no)")
+    if pairs:
+        flag.add(f"L2:L{len(pairs) + 1}")
+    for dv in [*validations.values(), flag]:
+        ws.add_data_validation(dv)
+    ws.freeze_panes = "F2"
+    ws.auto_filter.ref = f"A1:N{len(pairs) + 1}"
+    ws.protection.sheet = True  # no password: it guards against slips, not people
+    ws.protection.autoFilter = False
+    ws.protection.sort = False
+    ws.protection.formatColumns = False
+    wb.active = 1
+    wb.save(path)
+    return len(pairs)
+
+
+def _instructions(ws, plan, year: int) -> None:
+    from openpyxl.styles import Alignment, Font
+
+    ws.title = INSTRUCTIONS_SHEET
+    lines = [
+        (f"{plan.title} · {year} 年度数据填报", True),
+        (f"{plan.title_en} · data report for {year}", False),
+        ("", False),
+        ("填报步骤 / How to fill", True),
+        (f"1. 在“{DATA_SHEET}”工作表的黄色列填写：填报值、是否初步数据、数据来源（填报单位）、备注。", False),
+        ("   Fill the yellow columns of the data sheet: value, provisional (是/否), source (your unit), note.", False),
+        ("2. 灰色列（规划、区域、测度、年份、单位、基准值、目标值）为参考信息，已锁定，请勿修改。", False),
+        ("   Grey columns are reference information and are locked; do not change them.", False),
+        ("3. 数值型测度填数字，单位见“单位”列；百分比填 0–100 之间的数（如 92.6，而不是 0.926）。", False),
+        ("   Numeric measures take a number in the unit shown; percentages as 0–100 (92.6, not 0.926).", False),
+        ("4. 定性测度从下拉列表选择状态（如 不明显、有效保障）；21.2 等可填数值或“基本消除”。", False),
+        ("   Qualitative measures: choose a state from the drop-down; some numeric measures also accept a state.", False),
+        ("5. 没有数据的行请留空“填报值”，导入时跳过；不要填 0 代替缺失。", False),
+        ("   Leave the value empty where there are no data (the row is skipped); never write 0 for missing.", False),
+        ("6. “数据来源”必填：填写提供数据的单位或文件，如“信丰县生态环境局”。", False),
+        ("   The source is required: the unit or document the value comes from.", False),
+        ("7. 不要插入或删除列、不要改表头；公式错误（#DIV/0!、#REF! 等）会被拒绝。", False),
+        ("   Do not add or remove columns or change headers; formula errors (#DIV/0!, #REF!…) are rejected.", False),
+        ("", False),
+        ("导入 / Import", True),
+        ("meili data import 本文件.xlsx --dry-run    （先校验 / check first）", False),
+        ("meili data import 本文件.xlsx              （校验通过后写入 / then import）", False),
+        ("任何错误都会逐条列出（文件、工作表、行、列、填写值、应填内容），且不写入任何数据。", False),
+        ("Every problem is listed (file, sheet, row, column, value found, what was expected); nothing is written.", False),
+    ]
+    for text, bold in lines:
+        ws.append([text])
+        if bold:
+            ws.cell(ws.max_row, 1).font = Font(bold=True, size=12)
+    ws.column_dimensions["A"].width = 110
+    for row in ws.iter_rows():
+        row[0].alignment = Alignment(wrap_text=False)
