@@ -144,7 +144,7 @@ def _checks() -> list[tuple[str, str, str, str, str]]:
         ("value_and_state", "'state'", "c.state_s",
          "m.measure IS NOT NULL AND c.value_s IS NOT NULL AND c.state_s IS NOT NULL AND NOT c.value_fe "
          "AND NOT c.state_fe",
-         "'数值与状态只能填一个（数值为 ' || c.value_s || '）/ fill either value or state, not both (value is '"
+         "'数值与状态只能填一个（数值为 ' || c.value_s || '） / fill either value or state, not both (value is '"
          " || c.value_s || ')'"),
         ("state_not_in_vocabulary", "c.answer_col", "c.answer",
          "m.measure IS NOT NULL AND c.single AND m.is_state AND NOT list_contains(m.vocabulary, c.answer)",
@@ -161,13 +161,13 @@ def _checks() -> list[tuple[str, str, str, str, str]]:
         ("percent_out_of_range", "c.answer_col", "c.answer",
          "m.measure IS NOT NULL AND c.single AND m.pct AND NOT list_contains(m.vocabulary, c.answer) "
          "AND NOT isnan(c.number) AND NOT isinf(c.number) AND (c.number < 0 OR c.number > 100)",
-         "'百分比应在 0 到 100 之间（测度 ' || m.measure || '，单位 %）/ a percentage must lie between 0 and 100 "
+         "'百分比应在 0 到 100 之间（测度 ' || m.measure || '，单位 %） / a percentage must lie between 0 and 100 "
          "(measure ' || m.measure || ', unit %)'"),
         ("unit_mismatch", "'unit'", "c.unit_s",
          "m.measure IS NOT NULL AND c.unit_s IS NOT NULL AND NOT c.unit_fe AND u.norm <> m.m_unit_norm",
          "CASE WHEN m.m_unit IS NULL THEN '测度 ' || m.measure || ' 为定性测度，单位应留空 / measure ' || m.measure"
          " || ' is qualitative; leave the unit empty' ELSE '测度 ' || m.measure || ' 的单位是 ' || m.m_unit "
-         "|| '（可留空）/ measure ' || m.measure || ' is in ' || m.m_unit || ' (or leave the unit empty)' END"),
+         "|| '（可留空） / measure ' || m.measure || ' is in ' || m.m_unit || ' (or leave the unit empty)' END"),
         ("invalid_flag", "'provisional'", "c.provisional_s",
          f"c.provisional_s IS NOT NULL AND NOT c.provisional_fe AND lower(c.provisional_s) NOT IN "
          f"{_sql_list(_TRUE + _FALSE)}",
