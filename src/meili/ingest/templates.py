@@ -126,10 +126,12 @@ def read_csv(path: Path, data: bytes, sha256: str) -> RawFile:
     except UnicodeDecodeError as e:
         return RawFile(path, sha256, None, [_unreadable(
             file, f"编码既不是 UTF-8 也不是 GB18030 / encoding is neither UTF-8 nor GB18030 ({e.reason} at byte {e.start})")])
-    first = text.split("\n", 1)[0].rstrip("\r")
-    if not first.strip():
+    try:
+        header = next(csv.reader(io.StringIO(text, newline="")), [])
+    except csv.Error as e:
+        return RawFile(path, sha256, None, [_unreadable(file, f"表头无法解析 / cannot parse the header row: {e}")])
+    if not any(h.strip() for h in header):
         return RawFile(path, sha256, None, [_unreadable(file, "文件为空或首行为空 / the file or its header row is empty")])
-    header = next(csv.reader([first]))
     found = map_header(header)
     missing = missing_columns(found, file, None, 1)
     if missing:
