@@ -19,6 +19,7 @@ Rules (docs/data.md):
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -192,15 +193,17 @@ def validate(raw: pa.Table, plans: dict[str, Plan] | None = None, regions: Regio
     regions = regions or load_regions()
     plans = plans or {}
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     try:
         con.register("raw", raw)
         trimmed = ", ".join(f"nullif(trim({f}), '') AS {f}_s" for f in FIELDS)
-        con.execute(f"CREATE TEMP TABLE r AS SELECT _file, _file_no, _sheet, _row, _template, {trimmed} FROM raw")
+        con.execute(f"CREATE TEMP VIEW r_all AS SELECT _file, _file_no, _sheet, _row, _template, {trimmed} FROM raw")
         # Rows with nothing in them, and template rows whose value was left empty, are not reports.
-        skipped = con.execute("""
-            DELETE FROM r WHERE (value_s IS NULL AND state_s IS NULL AND _template)
-                OR (plan_s IS NULL AND region_s IS NULL AND measure_s IS NULL AND year_s IS NULL
-                    AND value_s IS NULL AND state_s IS NULL)""").fetchone()[0]
+        skip = """(value_s IS NULL AND state_s IS NULL AND _template)
+                  OR (plan_s IS NULL AND region_s IS NULL AND measure_s IS NULL AND year_s IS NULL
+                      AND value_s IS NULL AND state_s IS NULL)"""
+        con.execute(f"CREATE TEMP VIEW r AS SELECT * FROM r_all WHERE NOT ({skip})")
+        skipped = con.execute(f"SELECT count(*) FROM r_all WHERE {skip}").fetchone()[0]
 
         plan_ids = [r[0] for r in con.execute("SELECT DISTINCT plan_s FROM r WHERE plan_s IS NOT NULL").fetchall()]
         plans_t, measures_t, area_t = _plan_tables(plan_ids, plans, regions)
@@ -213,51 +216,53 @@ def validate(raw: pa.Table, plans: dict[str, Plan] | None = None, regions: Regio
             con.register(name, t)
 
         fe = ", ".join(f"coalesce(upper(r.{f}_s) IN {_sql_list(FORMULA_ERRORS)}, false) AS {f}_fe" for f in FIELDS)
-        pct_strip = "CASE WHEN m.pct THEN regexp_replace(ans.answer, '\\s*%$', '') ELSE ans.answer END"
         con.execute(f"""
-            CREATE TEMP TABLE c0 AS
-            SELECT r.*, {fe}, TRY_CAST(r.year_s AS DOUBLE) AS year_d
+            CREATE TEMP VIEW c0 AS
+            SELECT r.*, {fe}, TRY_CAST(r.year_s AS DOUBLE) AS year_d,
+                   coalesce(r.value_s, r.state_s) AS answer,
+                   CASE WHEN r.value_s IS NULL THEN 'state' ELSE 'value' END AS answer_col
             FROM r""")
-        con.execute(f"""
-            CREATE TEMP TABLE c AS
-            SELECT c0.*, rk.code AS region_code, ans.answer, ans.answer_col,
+        # Every look-up joined once (one materialised table); each check is then one filtered scan of `j`.
+        con.execute(r"""
+            CREATE TEMP TABLE j AS
+            SELECT c0.*, rk.code AS region_code,
                    (c0.value_s IS NULL) <> (c0.state_s IS NULL) AND NOT c0.value_fe AND NOT c0.state_fe AS single,
-                   TRY_CAST({pct_strip} AS DOUBLE) AS number,
+                   TRY_CAST(CASE WHEN m.pct THEN regexp_replace(c0.answer, '\s*%$', '') ELSE c0.answer END
+                            AS DOUBLE) AS number,
                    p.plan IS NOT NULL AND rk.code IS NOT NULL AND pa.code IS NOT NULL AND m.measure IS NOT NULL
-                     AND NOT c0.measure_fe AND NOT c0.year_fe AND c0.year_d = floor(c0.year_d)
-                     AND c0.year_d BETWEEN p.first_year AND p.last_year AS key_ok
+                     AND NOT c0.year_fe AND c0.year_d = floor(c0.year_d)
+                     AND c0.year_d BETWEEN p.first_year AND p.last_year AS key_ok,
+                   p.plan AS p_plan, p.first_year AS p_first_year, p.last_year AS p_last_year,
+                   p.plan_region AS p_plan_region, p.plan_region_name AS p_plan_region_name, rk.code AS rk_code,
+                   pa.code AS pa_code, m.measure AS m_measure, m.m_name AS m_m_name, m.m_unit AS m_m_unit,
+                   m.m_unit_norm AS m_m_unit_norm, m.is_state AS m_is_state, m.vocabulary AS m_vocabulary,
+                   m.pct AS m_pct, u.norm AS u_norm
             FROM c0
             LEFT JOIN plans_t p ON p.plan = c0.plan_s AND NOT c0.plan_fe
             LEFT JOIN region_keys rk ON rk.key = c0.region_s AND NOT c0.region_fe
             LEFT JOIN area_t pa ON pa.plan = p.plan AND pa.code = rk.code
             LEFT JOIN measures_t m ON m.plan = p.plan AND m.measure = c0.measure_s AND NOT c0.measure_fe
-            CROSS JOIN LATERAL (SELECT coalesce(c0.value_s, c0.state_s) AS answer,
-                                       CASE WHEN c0.value_s IS NULL THEN 'state' ELSE 'value' END AS answer_col) ans
+            LEFT JOIN units_t u ON u.raw = c0.unit_s
         """)
+        # Duplicates: find repeated keys by aggregation, then rank only the rows of those keys.
         con.execute("""
-            CREATE TEMP TABLE d AS
-            SELECT _file_no, _sheet, _row,
-                   row_number() OVER w AS dup_rank, first_value(_file) OVER w AS first_file,
-                   first_value(_row) OVER w AS first_row
-            FROM c WHERE key_ok
-            WINDOW w AS (PARTITION BY plan_s, region_code, measure_s, CAST(year_d AS INTEGER)
-                         ORDER BY _file_no, _sheet, _row)
+            CREATE TEMP VIEW jd AS
+            WITH k AS (SELECT plan_s, region_code, measure_s, year_d FROM j WHERE key_ok
+                       GROUP BY ALL HAVING count(*) > 1)
+            SELECT j.*, row_number() OVER w AS d_dup_rank, first_value(_file) OVER w AS d_first_file,
+                   first_value(_row) OVER w AS d_first_row
+            FROM j SEMI JOIN k USING (plan_s, region_code, measure_s, year_d)
+            WHERE j.key_ok
+            WINDOW w AS (PARTITION BY plan_s, region_code, measure_s, year_d ORDER BY _file_no, _sheet, _row)
         """)
         known = ", ".join(sorted(set(plans) | set(_builtin_plan_ids())))
         parts = []
-        for i, (kind, col, val, cond, msg) in enumerate(_checks()):
+        for i, check in enumerate(_checks()):
+            kind, col, val, cond, msg = (_on_j(x) for x in check)
             msg = msg.replace("$known_plans", "'" + known + "'")
-            parts.append(f"""SELECT '{kind}' AS kind, c._file AS file, c._sheet AS sheet, c._row AS "row",
-                                    {col} AS "column", {val} AS value, {msg} AS message, c._file_no, {i} AS check_no
-                             FROM c
-                             LEFT JOIN plans_t p ON p.plan = c.plan_s AND NOT c.plan_fe
-                             LEFT JOIN region_keys rk ON rk.key = c.region_s AND NOT c.region_fe
-                             LEFT JOIN area_t pa ON pa.plan = p.plan AND pa.code = rk.code
-                             LEFT JOIN measures_t m ON m.plan = p.plan AND m.measure = c.measure_s AND NOT c.measure_fe
-                             LEFT JOIN units_t u ON u.raw = c.unit_s
-                             LEFT JOIN d ON d._file_no = c._file_no AND d._sheet IS NOT DISTINCT FROM c._sheet
-                                        AND d._row = c._row
-                             WHERE {cond}""")
+            parts.append(f"""SELECT '{kind}' AS kind, _file AS file, _sheet AS sheet, _row AS "row",
+                                    {col} AS "column", {val} AS value, {msg} AS message, _file_no, {i} AS check_no
+                             FROM {"jd" if kind == "duplicate_key" else "j"} WHERE {cond}""")
         con.execute("CREATE TEMP TABLE issues AS " + "\nUNION ALL\n".join(parts))
         total = con.execute("SELECT count(*) FROM issues").fetchone()[0]
         counts = dict(con.execute("SELECT kind, count(*) FROM issues GROUP BY kind").fetchall())
@@ -265,22 +270,27 @@ def validate(raw: pa.Table, plans: dict[str, Plan] | None = None, regions: Regio
                                ORDER BY _file_no, sheet NULLS FIRST, "row", check_no LIMIT {int(max_issues)}""").fetchall()
         issues = [ObservationIssue(*r) for r in rows]
         clean = con.sql(f"""
-            SELECT c.plan_s AS plan, c.region_code AS region, c.measure_s AS measure,
-                   CAST(c.year_d AS INTEGER) AS year,
-                   CASE WHEN m.is_state OR list_contains(m.vocabulary, c.answer) THEN NULL ELSE c.number END AS value,
-                   CASE WHEN m.is_state OR list_contains(m.vocabulary, c.answer) THEN c.answer END AS state,
-                   m.m_unit AS unit, c.source_s AS source, c.note_s AS note,
-                   coalesce(lower(c.provisional_s) IN {_sql_list(_TRUE)}, false) AS provisional,
-                   c._sheet AS sheet, c._row AS "row", c._file AS file
-            FROM c
-            JOIN plans_t p ON p.plan = c.plan_s
-            JOIN measures_t m ON m.plan = p.plan AND m.measure = c.measure_s
-            WHERE c.key_ok AND c.single
-            ORDER BY c._file_no, c._sheet, c._row
+            SELECT plan_s AS plan, region_code AS region, measure_s AS measure, CAST(year_d AS INTEGER) AS year,
+                   CASE WHEN m_is_state OR list_contains(m_vocabulary, answer) THEN NULL ELSE number END AS value,
+                   CASE WHEN m_is_state OR list_contains(m_vocabulary, answer) THEN answer END AS state,
+                   m_m_unit AS unit, source_s AS source, note_s AS note,
+                   coalesce(lower(provisional_s) IN {_sql_list(_TRUE)}, false) AS provisional,
+                   _sheet AS sheet, _row AS "row", _file AS file
+            FROM j WHERE key_ok AND single
+            ORDER BY _file_no, _sheet, _row
         """).to_arrow_table() if total == 0 else None
     finally:
         con.close()
     return clean, issues, total, counts, skipped
+
+
+_ALIAS = re.compile(r"\b(p|m|rk|pa|u|d)\.(\w+)")
+_C = re.compile(r"\bc\.(\w+)")
+
+
+def _on_j(sql: str) -> str:
+    """A check written against the aliases (c, p, m, rk, pa, u, d) rewritten for the joined table `j`."""
+    return _C.sub(r"\1", _ALIAS.sub(r"\1_\2", sql))
 
 
 def _builtin_plan_ids() -> list[str]:

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
@@ -96,11 +97,18 @@ def _columns_table(columns: dict[str, list | pa.Array], rows: pa.Array | list, s
     arrays, names = [], []
     for key in FIELDS:
         col = columns.get(key)
-        arrays.append(pa.nulls(n, pa.string()) if col is None else pa.array(col, pa.string()))
+        if col is None:
+            col = pa.nulls(n, pa.string())
+        elif isinstance(col, pa.ChunkedArray | pa.Array):  # from pyarrow's CSV reader: no Python objects
+            col = col.cast(pa.string())
+        else:
+            col = pa.array(col, pa.string())
+        arrays.append(col)
         names.append(key)
-    arrays += [pa.array(rows, pa.int64()), pa.array([sheet] * n, pa.string())]
+    rows = rows if isinstance(rows, pa.Array) else pa.array(rows, pa.int64())
+    arrays += [rows, pa.nulls(n, pa.string()) if sheet is None else pa.array([sheet] * n, pa.string())]
     names += ["_row", "_sheet"]
-    return pa.Table.from_arrays(arrays, names=names)
+    return pa.table(arrays, names=names)
 
 
 # --- CSV -----------------------------------------------------------------------------------------------------
@@ -160,7 +168,7 @@ def read_csv(path: Path, data: bytes, sha256: str) -> RawFile:
     if bad_rows or lines != t.num_rows + 1 or b"\r" in data.replace(b"\r\n", b""):
         return _read_csv_slow(path, text, sha256, found, width)
     cols = {k: t.column(names[i]) for k, i in found.items()}
-    rows = pa.array(range(2, t.num_rows + 2), pa.int64())
+    rows = pa.array(np.arange(2, t.num_rows + 2, dtype=np.int64))
     return RawFile(path, sha256, _columns_table(cols, rows, None))
 
 

@@ -61,9 +61,11 @@ class DuckDBStore:
 
     def connect(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
         try:
-            return duckdb.connect(str(self.path), read_only=read_only)
+            con = duckdb.connect(str(self.path), read_only=read_only)
         except duckdb.Error as e:
             raise StoreError(f"无法打开数据库 / cannot open the store {self.path}: {e}") from None
+        con.execute("SET enable_progress_bar = false")
+        return con
 
     def create(self) -> None:
         con = self.connect()
