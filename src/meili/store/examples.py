@@ -83,6 +83,10 @@ def example_rows(seed: int = SEED) -> list[dict]:
         target = _target_value(m, start)
         path = {y: start + (target - start) * (y - 2020) / 5 * rng.uniform(0.7, 1.2) for y in YEARS}
         path[2020] = start
+        known = sorted(y for (r, mid, y) in REAL if r == top and mid == m.id)
+        for y in YEARS:  # after a published figure, continue from it rather than from the simulated path
+            if known and y > known[-1]:
+                path[y] = REAL[(top, m.id, known[-1])] + (target - start) / 5 * 0.3 * (y - known[-1])
         for y in YEARS:
             real = REAL.get((top, m.id, y))
             if real is not None:
