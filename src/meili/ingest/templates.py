@@ -1,0 +1,456 @@
+"""Reporting files: the CSV long format and Excel workbooks (read), and the Chinese reporting template (write).
+
+Every reader returns the file's cells as strings, one row per data row, in the columns of :data:`FIELDS`, with
+``_row`` (the row number a spreadsheet shows, header = 1) and ``_sheet``; checking them is
+:mod:`meili.ingest.observations`' job. The CSV reader is vectorised (pyarrow); Excel workbooks are read cell by
+cell with openpyxl (they are small: one county's report), which keeps formula error cells (#DIV/0!) visible.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from meili.ingest.issues import ObservationIssue
+
+#: The long format's columns, in order: ``plan,region,measure,year,value,state,unit,source,note`` (+ provisional).
+FIELDS = ["plan", "region", "measure", "year", "value", "state", "unit", "source", "note", "provisional"]
+LONG_FORMAT = FIELDS[:9]
+#: Columns a file must have (``value`` or ``state``: at least one of the two).
+REQUIRED_COLUMNS = ["plan", "region", "measure", "year", "source"]
+
+#: Header texts accepted for each column (compared case-insensitively, after splitting on '/' and new lines).
+ALIASES: dict[str, tuple[str, ...]] = {
+    "plan": ("plan", "规划", "规划编号"),
+    "region": ("region", "区域", "区域代码", "地区", "区划代码", "行政区划代码"),
+    "measure": ("measure", "测度", "测度编号", "指标编号"),
+    "year": ("year", "年份", "年度"),
+    "value": ("value", "填报值", "数值", "值"),
+    "state": ("state", "状态"),
+    "unit": ("unit", "单位", "计量单位"),
+    "source": ("source", "数据来源", "来源", "填报单位"),
+    "note": ("note", "备注", "说明"),
+    "provisional": ("provisional", "初步数据", "是否初步数据"),
+}
+_ALIAS_INDEX = {a.casefold(): k for k, names in ALIASES.items() for a in names}
+COLUMN_ZH = {k: v[1] for k, v in ALIASES.items()}
+
+TEMPLATE_KEYWORD = "meili-template"
+DATA_SHEET = "填报数据"
+INSTRUCTIONS_SHEET = "填报说明"
+
+
+@dataclass
+class RawFile:
+    """One file as read: its cells as strings (or None when unreadable) and the file-level issues."""
+
+    path: Path
+    sha256: str
+    table: pa.Table | None
+    issues: list[ObservationIssue] = field(default_factory=list)
+    #: Template rows whose value cell is empty are "not reported", skipped rather than errors.
+    template: bool = False
+
+
+def header_key(text: object) -> str | None:
+    """The column key of a header cell: ``'年份 / year'`` → ``'year'``; None when it names no known column."""
+    if text is None:
+        return None
+    for part in re.split(r"[/\n]", str(text)):
+        key = _ALIAS_INDEX.get(part.strip().casefold())
+        if key:
+            return key
+    return None
+
+
+def map_header(cells: Iterable[object]) -> dict[str, int]:
+    """Column key → index of the first header cell naming it."""
+    found: dict[str, int] = {}
+    for i, cell in enumerate(cells):
+        key = header_key(cell)
+        if key and key not in found:
+            found[key] = i
+    return found
+
+
+def missing_columns(found: dict[str, int], file: str, sheet: str | None, row: int | None) -> list[ObservationIssue]:
+    need = [c for c in REQUIRED_COLUMNS if c not in found]
+    if "value" not in found and "state" not in found:
+        need.append("value")
+    return [ObservationIssue(
+        "missing_column", file, sheet, row, c, None,
+        f"表头缺少“{COLUMN_ZH[c]}”列 / the header has no column {c!r}; expected the columns "
+        f"{', '.join(LONG_FORMAT)} (names in Chinese accepted: {', '.join(COLUMN_ZH[k] for k in LONG_FORMAT)})")
+        for c in need]
+
+
+def _columns_table(columns: dict[str, list | pa.Array], rows: pa.Array | list, sheet: str | None) -> pa.Table:
+    n = len(rows)
+    arrays, names = [], []
+    for key in FIELDS:
+        col = columns.get(key)
+        if col is None:
+            col = pa.nulls(n, pa.string())
+        elif isinstance(col, pa.ChunkedArray | pa.Array):  # from pyarrow's CSV reader: no Python objects
+            col = col.cast(pa.string())
+        else:
+            col = pa.array(col, pa.string())
+        arrays.append(col)
+        names.append(key)
+    rows = rows if isinstance(rows, pa.Array) else pa.array(rows, pa.int64())
+    arrays += [rows, pa.nulls(n, pa.string()) if sheet is None else pa.array([sheet] * n, pa.string())]
+    names += ["_row", "_sheet"]
+    return pa.table(arrays, names=names)
+
+
+# --- CSV -----------------------------------------------------------------------------------------------------
+
+def _decode(data: bytes) -> tuple[bytes, str]:
+    """UTF-8 bytes of a CSV in UTF-8 (with or without BOM) or GB18030 (what Excel on Chinese Windows saves)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data, data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    text = data.decode("gb18030")  # raises UnicodeDecodeError when it is neither
+    return text.encode("utf-8"), text
+
+
+def read_csv(path: Path, data: bytes, sha256: str) -> RawFile:
+    file = str(path)
+    if b"\x00" in data[:65536]:
+        return RawFile(path, sha256, None, [_unreadable(file, "二进制文件，不是 CSV / a binary file, not CSV text")])
+    try:
+        data, text = _decode(data)
+    except UnicodeDecodeError as e:
+        return RawFile(path, sha256, None, [_unreadable(
+            file, f"编码既不是 UTF-8 也不是 GB18030 / encoding is neither UTF-8 nor GB18030 ({e.reason} at byte {e.start})")])
+    try:
+        header = next(csv.reader(io.StringIO(text, newline="")), [])
+    except csv.Error as e:
+        return RawFile(path, sha256, None, [_unreadable(file, f"表头无法解析 / cannot parse the header row: {e}")])
+    if not any(h.strip() for h in header):
+        return RawFile(path, sha256, None, [_unreadable(file, "文件为空或首行为空 / the file or its header row is empty")])
+    found = map_header(header)
+    missing = missing_columns(found, file, None, 1)
+    if missing:
+        return RawFile(path, sha256, None, missing)
+
+    bad_rows: list[int | None] = []
+
+    def on_invalid(row) -> str:
+        bad_rows.append(row.number)
+        return "skip"
+
+    width = len(header)
+    names = [f"c{i}" for i in range(width)]
+    try:
+        t = pacsv.read_csv(
+            io.BytesIO(data),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()), include_columns=[names[i] for i in found.values()],
+                strings_can_be_null=False, quoted_strings_can_be_null=False),
+        )
+    except (pa.ArrowInvalid, pa.ArrowException) as e:
+        return RawFile(path, sha256, None, [_unreadable(file, f"CSV 解析失败 / CSV parse error: {e}")])
+    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    if bad_rows or lines != t.num_rows + 1 or b"\r" in data.replace(b"\r\n", b""):
+        return _read_csv_slow(path, text, sha256, found, width)
+    cols = {k: t.column(names[i]) for k, i in found.items()}
+    rows = pa.array(np.arange(2, t.num_rows + 2, dtype=np.int64))
+    return RawFile(path, sha256, _columns_table(cols, rows, None))
+
+
+def _read_csv_slow(path: Path, text: str, sha256: str, found: dict[str, int], width: int) -> RawFile:
+    """Row by row, for files with blank lines, line breaks inside cells or rows of the wrong width: exact row numbers."""
+    file = str(path)
+    issues = []
+    cols: dict[str, list] = {k: [] for k in found}
+    rows: list[int] = []
+    reader = csv.reader(io.StringIO(text, newline=""))
+    start = 1
+    try:
+        for i, rec in enumerate(reader):
+            line, start = start, reader.line_num + 1
+            if i == 0 or not any(c.strip() for c in rec):
+                continue
+            if len(rec) != width:
+                issues.append(ObservationIssue(
+                    "malformed_row", file, None, line, None, ",".join(rec)[:80],
+                    f"该行有 {len(rec)} 个字段，表头有 {width} 个 / the row has {len(rec)} fields, the header {width}"))
+                continue
+            rows.append(line)
+            for k, j in found.items():
+                cols[k].append(rec[j])
+    except csv.Error as e:
+        return RawFile(path, sha256, None, [_unreadable(file, f"CSV 解析失败 / CSV parse error at line {start}: {e}")])
+    return RawFile(path, sha256, _columns_table(cols, rows, None), issues)
+
+
+def _unreadable(file: str, why: str) -> ObservationIssue:
+    return ObservationIssue("unreadable_file", file, None, None, None, None,
+                            f"{why}; 应为 .csv（UTF-8 或 GB18030）或 .xlsx / expected a .csv (UTF-8 or GB18030) or .xlsx file")
+
+
+# --- Excel ---------------------------------------------------------------------------------------------------
+
+def _cell_text(value: object, number_format: str | None) -> str | None:
+    """A cell as text: 2023.0 → '2023'; a number shown as a percentage (0.926 as 92.6%) → '92.6'."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        if number_format and "%" in number_format:
+            value = round(value * 100, 10)
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return repr(value) if isinstance(value, float) else str(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def read_xlsx(path: Path, data: bytes, sha256: str) -> RawFile:
+    import zipfile
+
+    import openpyxl
+
+    file = str(path)
+    try:
+        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as e:
+        return RawFile(path, sha256, None, [_unreadable(file, f"无法打开工作簿 / cannot open the workbook: {e}")])
+    try:
+        template = (wb.properties.keywords or "") == TEMPLATE_KEYWORD
+        tables, issues, header_seen = [], [], False
+        for ws in wb.worksheets:
+            cols: dict[str, list] = {}
+            rows: list[int] = []
+            found: dict[str, int] | None = None
+            for r, cells in enumerate(ws.iter_rows(), start=1):
+                texts = [_cell_text(c.value, getattr(c, "number_format", None)) for c in cells]
+                if found is None:
+                    if r > 10:
+                        break
+                    m = map_header(texts)
+                    if {"plan", "region", "measure", "year"} <= m.keys():
+                        found, header_seen = m, True
+                        missing = missing_columns(m, file, ws.title, r)
+                        if missing:
+                            issues += missing
+                            break
+                        cols = {k: [] for k in m}
+                    continue
+                if not any(t is not None and t.strip() for t in texts):
+                    continue
+                rows.append(r)
+                for k, j in found.items():
+                    cols[k].append(texts[j] if j < len(texts) else None)
+            if found is not None and rows and not any(i.sheet == ws.title for i in issues):
+                tables.append(_columns_table(cols, rows, ws.title))
+    except Exception as e:  # a corrupt part of the zip shows up only while reading rows
+        return RawFile(path, sha256, None, [_unreadable(file, f"工作簿损坏 / the workbook is damaged: {e}")])
+    finally:
+        wb.close()
+    if not header_seen:
+        return RawFile(path, sha256, None, [_unreadable(
+            file, "没有找到含“规划、区域、测度、年份”表头的工作表 / no sheet has a header row with plan, region, "
+                  "measure, year in its first 10 rows")])
+    table = pa.concat_tables(tables) if tables else _columns_table({}, [], None)
+    return RawFile(path, sha256, table, issues, template=template)
+
+
+def read_file(path: str | Path) -> RawFile:
+    """Read a reporting file: .xlsx/.xlsm by content (a zip), anything else as CSV text."""
+    import hashlib
+
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        return RawFile(path, "", None, [_unreadable(str(path), f"无法打开 / cannot open: {e.strerror or e}")])
+    sha = hashlib.sha256(data).hexdigest()
+    if data.startswith(b"PK\x03\x04"):
+        return read_xlsx(path, data, sha)
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        return RawFile(path, sha, None, [_unreadable(
+            str(path), "旧版 .xls 格式不受支持，请另存为 .xlsx / the old .xls format is not supported; save as .xlsx")])
+    return read_csv(path, data, sha)
+
+
+# --- the reporting template (write) ----------------------------------------------------------------------------
+
+#: Data sheet columns: (header, width, editable). Headers are "中文 / key"; only known keys are read back.
+TEMPLATE_COLUMNS = [
+    ("规划 / plan", 10, False), ("区域代码 / region", 12, False), ("区域名称 / region_name", 14, False),
+    ("测度 / measure", 8, False), ("指标（测度） / measure_name", 36, False), ("年份 / year", 8, False),
+    ("单位 / unit", 10, False), ("基准值 / baseline", 14, False), ("{m1} 目标 / target_{m1}", 16, False),
+    ("{m2} 目标 / target_{m2}", 16, False), ("填报值 / value", 14, True), ("是否初步数据 / provisional", 12, True),
+    ("数据来源 / source", 22, True), ("备注 / note", 24, True),
+]
+
+
+def template_rows(plan, regions: list[str] | None = None) -> list[tuple[str, object]]:
+    """(region code or group id, measure) pairs of a template, in region then table order.
+
+    Default regions: the plan's region and the regions directly under it. The plan's region gets every measure,
+    a measure with a scope group (16.1 中心城区) on that group; a county (or zone) gets the measures with
+    ``county: true``; a group asked for gets the measures scoped to it (all county measures if none is).
+    """
+    from meili.plan import load_regions
+
+    reg = load_regions()
+    codes = [reg.resolve(r) for r in regions] if regions else [plan.region] + [r.code for r in reg.children(plan.region)]
+    pairs: list[tuple[str, object]] = []
+    for code in dict.fromkeys(codes):
+        if code == plan.region:
+            pairs += [(m.scope_group or code, m) for m in plan.measures]
+        elif reg.is_group(code):
+            scoped = [m for m in plan.measures if m.scope_group == code]
+            pairs += [(code, m) for m in (scoped or [m for m in plan.measures if m.county])]
+        else:
+            pairs += [(code, m) for m in plan.measures if m.county]
+    seen, unique = set(), []
+    for code, m in pairs:
+        if (code, m.id) not in seen:
+            seen.add((code, m.id))
+            unique.append((code, m))
+    return unique
+
+
+def write_template(path: str | Path, plan, year: int, regions: list[str] | None = None) -> int:
+    """Write a Chinese reporting workbook for ``plan`` and ``year``; return the number of rows to fill.
+
+    Sheets: 填报说明 (instructions) and 填报数据 (one row per region × measure; unit, baseline and targets beside
+    the value cell; drop-downs for states and 是/否; reference columns grey and locked).
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill, Protection
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    from meili.plan import load_regions
+
+    first, last = plan.base_year - 5, max(plan.milestones)
+    if not first <= year <= last:
+        raise ValueError(f"年份超出规划范围 / year {year} is outside plan {plan.id}: expected {first}–{last}")
+    reg = load_regions()
+    pairs = template_rows(plan, regions)
+    m1, m2 = (plan.milestones + plan.milestones)[:2]
+    wb = Workbook()
+    wb.properties.keywords = TEMPLATE_KEYWORD
+    wb.properties.title = f"{plan.title} · {year} 年度填报"
+    _instructions(wb.active, plan, year)
+    ws = wb.create_sheet(DATA_SHEET)
+    grey, yellow = PatternFill("solid", fgColor="EDEDED"), PatternFill("solid", fgColor="FFF2CC")
+    head = PatternFill("solid", fgColor="C6E0B4")
+    headers = [h.format(m1=m1, m2=m2) for h, _, _ in TEMPLATE_COLUMNS]
+    ws.append(headers)
+    for i, (_, width, _) in enumerate(TEMPLATE_COLUMNS, start=1):
+        cell = ws.cell(1, i)
+        cell.font, cell.fill = Font(bold=True), head
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        ws.column_dimensions[cell.column_letter].width = width
+    ws.row_dimensions[1].height = 32
+
+    def number(m) -> DataValidation:
+        low, high = (0, 100) if m.unit == "%" else (-1e12, 1e12)
+        dv = DataValidation(type="decimal", operator="between", formula1=str(low), formula2=str(high),
+                            allow_blank=True, showErrorMessage=True, errorTitle="数值 / number",
+                            error="请填写 0–100 之间的数值 / enter a number between 0 and 100" if m.unit == "%"
+                            else "请填写数值，单位见“单位”列 / enter a number in the unit of the unit column")
+        return dv
+
+    validations: dict[tuple, DataValidation] = {}
+    for r, (code, m) in enumerate(pairs, start=2):
+        name = reg.name(code)
+        targets = [m.targets[y].text if y in m.targets else "" for y in (m1, m2)]
+        baseline = m.baseline.text if m.baseline.kind == "none" else f"{m.baseline.text}（{m.baseline.year}）"
+        title = m.indicator if m.name in (None, m.indicator) else f"{m.indicator} — {m.name}"
+        if m.scope:
+            title += f"（{m.scope}）"
+        ws.append([plan.id, code, name, m.id, title, year, m.unit or "", baseline, *targets, None, "否", None, None])
+        for i, (_, _, editable) in enumerate(TEMPLATE_COLUMNS, start=1):
+            cell = ws.cell(r, i)
+            cell.fill = yellow if editable else grey
+            cell.protection = Protection(locked=not editable)
+        if m.is_state:
+            key = ("list", tuple(m.vocabulary))
+            if key not in validations:
+                validations[key] = DataValidation(
+                    type="list", formula1='"' + ",".join(m.vocabulary) + '"', allow_blank=True,
+                    showErrorMessage=True, errorTitle="状态 / state",
+                    error="请从下拉列表中选择 / choose a state from the list")
+        elif not m.vocabulary:
+            key = ("number", m.unit == "%")
+            if key not in validations:
+                validations[key] = number(m)
+        else:
+            key = None  # a number or one of the states (e.g. 基本消除): no Excel rule, the importer checks
+        if key:
+            validations[key].add(f"K{r}")
+    flag = DataValidation(type="list", formula1='"是,否"', allow_blank=True, showErrorMessage=True,
+                          error="请选择 是 或 否 / choose 是 (yes) or 否 (no)")
+    if pairs:
+        flag.add(f"L2:L{len(pairs) + 1}")
+    for dv in [*validations.values(), flag]:
+        ws.add_data_validation(dv)
+    ws.freeze_panes = "F2"
+    ws.auto_filter.ref = f"A1:N{len(pairs) + 1}"
+    ws.protection.sheet = True  # no password: it guards against slips, not people
+    ws.protection.autoFilter = False
+    ws.protection.sort = False
+    ws.protection.formatColumns = False
+    wb.active = 1
+    wb.save(path)
+    return len(pairs)
+
+
+def _instructions(ws, plan, year: int) -> None:
+    from openpyxl.styles import Alignment, Font
+
+    ws.title = INSTRUCTIONS_SHEET
+    lines = [
+        (f"{plan.title} · {year} 年度数据填报", True),
+        (f"{plan.title_en} · data report for {year}", False),
+        ("", False),
+        ("填报步骤 / How to fill", True),
+        (f"1. 在“{DATA_SHEET}”工作表的黄色列填写：填报值、是否初步数据、数据来源（填报单位）、备注。", False),
+        ("   Fill the yellow columns of the data sheet: value, provisional (是/否), source (your unit), note.", False),
+        ("2. 灰色列（规划、区域、测度、年份、单位、基准值、目标值）为参考信息，已锁定，请勿修改。", False),
+        ("   Grey columns are reference information and are locked; do not change them.", False),
+        ("3. 数值型测度填数字，单位见“单位”列；百分比填 0–100 之间的数（如 92.6，而不是 0.926）。", False),
+        ("   Numeric measures take a number in the unit shown; percentages as 0–100 (92.6, not 0.926).", False),
+        ("4. 定性测度从下拉列表选择状态（如 不明显、有效保障）；21.2 等可填数值或“基本消除”。", False),
+        ("   Qualitative measures: choose a state from the drop-down; some numeric measures also accept a state.", False),
+        ("5. 没有数据的行请留空“填报值”，导入时跳过；不要填 0 代替缺失。", False),
+        ("   Leave the value empty where there are no data (the row is skipped); never write 0 for missing.", False),
+        ("6. “数据来源”必填：填写提供数据的单位或文件，如“信丰县生态环境局”。", False),
+        ("   The source is required: the unit or document the value comes from.", False),
+        ("7. 不要插入或删除列、不要改表头；公式错误（#DIV/0!、#REF! 等）会被拒绝。", False),
+        ("   Do not add or remove columns or change headers; formula errors (#DIV/0!, #REF!…) are rejected.", False),
+        ("", False),
+        ("导入 / Import", True),
+        ("meili data import 本文件.xlsx --dry-run    （先校验 / check first）", False),
+        ("meili data import 本文件.xlsx              （校验通过后写入 / then import）", False),
+        ("任何错误都会逐条列出（文件、工作表、行、列、填写值、应填内容），且不写入任何数据。", False),
+        ("Every problem is listed (file, sheet, row, column, value found, what was expected); nothing is written.", False),
+    ]
+    for text, bold in lines:
+        ws.append([text])
+        if bold:
+            ws.cell(ws.max_row, 1).font = Font(bold=True, size=12)
+    ws.column_dimensions["A"].width = 110
+    for row in ws.iter_rows():
+        row[0].alignment = Alignment(wrap_text=False)
