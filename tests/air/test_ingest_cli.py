@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from pathlib import Path
 
 import ibis
 import pytest
@@ -117,3 +118,28 @@ def test_cli_hourly_daily_annual_and_error_exit(tmp_path):
     result = runner.invoke(app, ["air", "hourly", str(bad), "-o", str(tmp_path / "x.csv")])
     assert result.exit_code == 1
     assert "yesterday" in result.output and "Traceback" not in result.output
+
+
+def test_indicators_command_records_16_1_and_17_1_in_the_workspace(tmp_path):
+    """The real Ganzhou 2019 extract → 中心城区 PM2.5 29 μg/m³ and 优良天数比率 92.1 %, provisional (HJ 663 month rule
+    not met at the source), with the input file and its sha256 as provenance; county groups not computable."""
+    import hashlib
+
+    from typer.testing import CliRunner
+
+    from meili.cli import app
+    from meili.store import init_workspace
+
+    examples = Path(__file__).resolve().parents[2] / "examples" / "air"
+    parquet = examples / "ganzhou-2019-hourly.parquet"
+    ws = init_workspace(tmp_path / "ws")
+    result = CliRunner().invoke(app, ["air", "indicators", str(parquet), "--stations", str(examples / "ganzhou-stations.csv"),
+                                      "--year", "2019", "--workspace", str(ws.root)])
+    assert result.exit_code == 0, result.output
+    stored = {r["measure"]: r for r in ws.current_observations(plan="ganzhou").to_pylist()}
+    assert set(stored) == {"16.1", "17.1"}
+    assert (stored["16.1"]["region"], stored["16.1"]["value"], stored["17.1"]["value"]) == ("central_urban", 29.0, 92.1)
+    assert stored["16.1"]["provisional"] and "valid days (AQI) 342" in stored["16.1"]["note"]
+    [imp] = ws.imports().to_pylist()
+    assert imp["file"] == parquet.name and imp["sha256"] == hashlib.sha256(parquet.read_bytes()).hexdigest()
+    assert "not computed, not written: 2" in result.output

@@ -18,15 +18,26 @@ def rows(path: Path) -> list[dict]:
         return list(csv.DictReader(fh))
 
 
-def test_indicators_command_writes_observations(tmp_path):
+def test_indicators_command_records_observations_in_the_workspace(tmp_path):
+    from meili.store import init_workspace
+
+    ws = init_workspace(tmp_path / "ws")
     out = tmp_path / "ind.csv"
-    result = CliRunner().invoke(app, ["water", "indicators", *ARGS, "--plan", "ganzhou", "--year", "2024", "-o", str(out)])
+    result = CliRunner().invoke(app, ["water", "indicators", *ARGS, "--plan", "ganzhou", "--year", "2024", "-o", str(out),
+                                      "--workspace", str(ws.root)])
     assert result.exit_code == 0, result.output
     got = rows(out)
     assert list(got[0]) == ["plan", "region", "measure", "year", "value", "state", "unit", "source", "note"]
     city = {r["measure"]: float(r["value"]) for r in got if r["region"] == "360700"}
     assert set(city) == {"18.1", "18.2", "19.1", "19.2"}
-    assert all(0 <= v <= 100 for v in city.values())
+    assert city["18.1"] == 100 * 10 / 11  # 10 of the 11 national sections are Ⅰ–Ⅲ in 2024 (docs/water.md)
+    stored = ws.current_observations(plan="ganzhou", region="360700").to_pylist()
+    assert {r["measure"]: r["value"] for r in stored} == city
+    assert {r["file"] for r in stored} == {"samples.csv,sections.csv"}
+    [imp] = [i for i in ws.imports().to_pylist()]
+    assert imp["producer"] == "meili water indicators" and len(imp["sha256"]) == 64
+    again = CliRunner().invoke(app, ["water", "indicators", *ARGS, "--year", "2024", "--workspace", str(ws.root)])
+    assert again.exit_code == 0 and "unchanged 62" in again.output
 
 
 def test_classify_summary_rank_columns(tmp_path):

@@ -66,3 +66,31 @@ def user_errors(*kinds: type[Exception]) -> Iterator[None]:
     except kinds as e:
         err_console.print(f"[bold red]错误 / error[/]\n{e}", highlight=False, markup=True, soft_wrap=True)
         raise typer.Exit(1) from None
+
+
+def record_indicators(table, inputs: list[Path], producer: str, workspace: Path | None,
+                      output: Path | None = None, dry_run: bool = False) -> None:
+    """Record computed plan indicators in the workspace (validated, one transaction) and print what was written.
+
+    Rows that could not be computed (no valid data) are listed, not written. ``output`` also saves the rows.
+    """
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    from meili.ingest.computed import record_computed
+    from meili.ingest.issues import ObservationError
+    from meili.store import StoreError, open_workspace
+
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        (pq.write_table if output.suffix.lower() == ".parquet" else pacsv.write_csv)(table, output)
+    with user_errors(StoreError, ObservationError):
+        ws = open_workspace(workspace)
+        result, missing = record_computed(ws, table, inputs, producer, dry_run=dry_run)
+    for row in table.to_pylist():
+        value = "—" if row["value"] is None else f"{row['value']:g}"
+        console.print(f"{row['measure']:>5} {row['region']:<20} {row['year']} {value} {row['unit']} "
+                      f"({row['state']}) {row['note'] or ''}", highlight=False)
+    if missing.num_rows:
+        console.print(f"未能计算、未写入 / not computed, not written: {missing.num_rows} 行 rows")
+    console.print(f"{ws.root}: {result.summary()}", highlight=False)

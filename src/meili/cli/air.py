@@ -13,6 +13,7 @@ import ibis
 import typer
 from rich.console import Console
 
+from meili.cli._common import WorkspaceOption, record_indicators
 from meili.ingest.air import AirInputError, expand_inputs, read_hourly, read_stations
 
 app = typer.Typer(help="空气质量 / air quality from hourly station data (HJ 633, HJ 663, GB 3095).",
@@ -152,27 +153,17 @@ def indicators(
     fmt: str | None = FORMAT,
     time_label: str = TIME_LABEL,
     drop: bool = DROP,
-    output: Path = typer.Option(..., "-o", "--output",
-                                help="观测表 .csv/.parquet（观测库尚未合并）/ observation rows (store not merged yet)"),
+    output: Path | None = typer.Option(None, "-o", "--output", help="另存观测表 / also write the rows to .csv/.parquet"),
+    workspace: WorkspaceOption = None,
+    dry_run: bool = typer.Option(False, "--dry-run", help="只校验不写入 / validate, write nothing"),
 ) -> None:
-    """规划指标 16.x/17.x / plan measures 16.x and 17.x as observation rows."""
-    import pyarrow.csv as pacsv
-    import pyarrow.parquet as pq
-
+    """规划指标 16.x/17.x 写入工作区 / plan measures 16.x and 17.x computed and recorded in the workspace."""
     from meili.standards.air.indicators import plan_indicators
 
     try:
-        _, h, registry, _files = _load(inputs, stations, fmt, time_label, drop)
+        _, h, registry, files = _load(inputs, stations, fmt, time_label, drop)
         table = plan_indicators(h, registry.table, year=year, plan=plan, city_code=city_code,
                                 sources=[str(i) for i in inputs], standard=standard)
-        output.parent.mkdir(parents=True, exist_ok=True)
-        if output.suffix.lower() == ".parquet":
-            pq.write_table(table, output)
-        else:
-            pacsv.write_csv(table, output)
-        for row in table.to_pylist():
-            value = "—" if row["value"] is None else row["value"]
-            console.print(f"{row['measure']:>5} {row['region']:<20} {value} {row['unit']} ({row['state']})")
-        console.print(f"{table.num_rows} 条观测 → {output}")
+        record_indicators(table, [Path(f) for f in files], "meili air indicators", workspace, output, dry_run)
     except (AirInputError, ValueError) as error:
         _fail(error)

@@ -11,7 +11,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import typer
 
-from meili.cli._common import console, err_console, user_errors
+from meili.cli._common import WorkspaceOption, console, err_console, record_indicators, user_errors
 from meili.ingest.water import WaterData, WaterInputError, read_water_input
 from meili.standards.water import pipeline
 
@@ -112,12 +112,18 @@ def rank_command(input: InputArg, output: OutOpt, sections: SectionsOpt = None,
 
 
 @app.command("indicators")
-def indicators_command(input: InputArg, output: OutOpt, sections: SectionsOpt = None,
+def indicators_command(input: InputArg, sections: SectionsOpt = None,
                        plan: Annotated[str, typer.Option("--plan")] = "ganzhou",
-                       year: Annotated[int, typer.Option("--year")] = ...) -> None:
-    """规划指标 18.x/19.x / Plan measures 18.1, 18.2, 19.1, 19.2 as observation rows with provenance."""
+                       year: Annotated[int, typer.Option("--year")] = ...,
+                       output: Annotated[Path | None, typer.Option("-o", "--output",
+                                         help="另存观测表 / also write the rows to .csv/.parquet")] = None,
+                       workspace: WorkspaceOption = None,
+                       dry_run: Annotated[bool, typer.Option("--dry-run", help="只校验不写入 / validate only")] = False,
+                       ) -> None:
+    """规划指标 18.x/19.x 写入工作区 / Plan measures 18.1, 18.2, 19.1, 19.2 computed and recorded in the workspace."""
     data = _read(input, sections, year)
     _need_registry(sections, data)
     with console.status("计算指标 / computing indicators …"):
         table = pipeline.water_indicators(data.samples, data.sections, year=year, plan=plan, source=str(input))
-    _write(table, output)
+    inputs = [Path(input)] + ([Path(sections)] if sections else [])
+    record_indicators(table, inputs, "meili water indicators", workspace, output, dry_run)
