@@ -213,7 +213,7 @@ def _met(v: ir.FloatingValue, t: ir.Table) -> ir.BooleanValue:
     )
 
 
-def evaluate_expr(
+def evaluation_core(
     plan: Plan,
     observations: pa.Table | ir.Table,
     year: int,
@@ -223,7 +223,7 @@ def evaluate_expr(
     params: StatusParams | None = None,
     cagr: CagrParams | None = None,
 ) -> ir.Table:
-    """The evaluation as an (unexecuted) Ibis expression; see :func:`evaluate`."""
+    """Every intermediate column of the evaluation (for :func:`evaluate` and the composite scores)."""
     params = params or status_params()
     cagr = cagr or cagr_params()
     milestones = _milestones(plan, year, milestone)
@@ -402,7 +402,23 @@ def evaluate_expr(
     )
     g = g.mutate(note=note)
     g = g.mutate(**cagr_columns(g, cagr))
-    g = g.mutate(tolerance=ibis.ifelse(trend, g.tol, ibis.null("float64")))
+    g = g.mutate(tolerance=ibis.ifelse(trend, g.tol, ibis.null("float64")), not_app=not_app)
+    return g.mutate(cum=cum)
+
+
+def evaluate_expr(
+    plan: Plan,
+    observations: pa.Table | ir.Table,
+    year: int,
+    milestone: int | Sequence[int] | str | None = None,
+    regions: Sequence[str] | None = None,
+    assignments: Sequence[Assignment] = (),
+    params: StatusParams | None = None,
+    cagr: CagrParams | None = None,
+) -> ir.Table:
+    """The evaluation as an (unexecuted) Ibis expression; see :func:`evaluate`."""
+    g = evaluation_core(plan, observations, year, milestone, regions, assignments, params, cagr)
+    cum, trend = g.cum, g.eval_kind.isin(["trend_improve", "trend_hold"])
     out = g.select(
         plan=ibis.literal(plan.id), region=g.region, measure=g.measure, category=g.category,
         year=ibis.literal(year).cast("int64"), milestone=g.milestone, status=g.status, rule=g.rule,
