@@ -24,7 +24,7 @@ import pyarrow as pa
 
 from meili.evaluate.assignments import Assignment
 from meili.evaluate.params import CompositeParams, StatusParams, composite_params
-from meili.evaluate.status import as_ibis, evaluation_core
+from meili.evaluate.status import as_ibis, evaluation_core, execute
 from meili.plan import Plan, load_regions
 
 Method = Literal["efficacy", "progress"]
@@ -155,7 +155,10 @@ def rank(
     obs = as_ibis(observations)
     if regions is None:
         regions = _default_regions(plan, obs.filter(obs.plan == plan.id) if "plan" in obs.columns else obs)
-    scores = measure_scores_expr(plan, obs, year, method, regions, assignments, params, status)
+    # Computed once (regions × measures rows, small): the ranking, its leave-one-out runs and the category columns
+    # below all read it. (Ibis 12's .cache() fails to drop its temporary table on DuckDB 2.0.)
+    scores = ibis.memtable(execute(measure_scores_expr(plan, obs, year, method, regions, assignments, params,
+                                                       status)))
     cat, tot = _rank_from_scores(scores, params, left_out=True)
     base = tot.filter(tot.left_out == "").drop("left_out")
     loo = tot.filter(tot.left_out != "")
@@ -168,7 +171,8 @@ def rank(
     res = res.order_by(["rank", "region"]).to_pyarrow()
 
     py = previous_year if previous_year is not None else year - 1
-    prev_scores = measure_scores_expr(plan, obs, py, method, regions, assignments, params, status)
+    prev_scores = ibis.memtable(execute(measure_scores_expr(plan, obs, py, method, regions, assignments, params,
+                                                            status)))
     _, prev = _rank_from_scores(prev_scores, params, left_out=False)
     prev_t = prev.select("region", "rank").to_pyarrow()
     observed_before = prev_scores.filter(prev_scores.value.notnull()).count().to_pyarrow().as_py() > 0

@@ -192,6 +192,20 @@ def _milestones(plan: Plan, year: int, milestone: int | Sequence[int] | str | No
     return ms
 
 
+def execute(expr: ir.Table) -> pa.Table:
+    """Run an Ibis expression to a pyarrow Table.
+
+    The evaluation is a long chain of column definitions; Ibis's fusing of consecutive SELECTs spends more time
+    compiling it than DuckDB spends running it, so fusing is switched off for this compilation only.
+    """
+    old = ibis.options.sql.fuse_selects
+    ibis.options.sql.fuse_selects = False
+    try:
+        return expr.to_pyarrow()
+    finally:
+        ibis.options.sql.fuse_selects = old
+
+
 # --- the evaluation -------------------------------------------------------------------------------------------
 
 
@@ -452,4 +466,4 @@ def evaluate(
     region in the observations). ``assignments``: numbers assigned to delegated targets (see
     :mod:`meili.evaluate.assignments`). One row per (region, measure, milestone), columns :data:`COLUMNS`.
     """
-    return evaluate_expr(plan, observations, year, milestone, regions, assignments, params, cagr).to_pyarrow()
+    return execute(evaluate_expr(plan, observations, year, milestone, regions, assignments, params, cagr))

@@ -10,7 +10,7 @@ import pyarrow as pa
 
 from meili.evaluate.assignments import Assignment
 from meili.evaluate.composite import Method, rank
-from meili.evaluate.status import STATUSES, evaluate_expr
+from meili.evaluate.status import STATUSES, evaluate_expr, execute
 from meili.plan import Plan
 
 
@@ -32,7 +32,7 @@ def category_summary(
         {"category": c.id, "name": c.name, "name_en": c.name_en, "order": i} for i, c in enumerate(plan.categories)]))
     out = cats.left_join(counts, "category").select(cats, *[counts[s] for s in (*STATUSES, "total")])
     out = out.mutate(**{s: ibis.coalesce(out[s], 0) for s in (*STATUSES, "total")})
-    return out.order_by("order").drop("order").to_pyarrow()
+    return execute(out.order_by("order").drop("order"))
 
 
 def county_ranking(
