@@ -1,0 +1,114 @@
+"""Air benchmark: a national year through hourly AQI, station and city daily values and annual city evaluation.
+
+The national year is the real January 2019 (../shared/data/air/cnemc-hourly-2019-01, ~1,500 stations with data)
+repeated: copy m is shifted by m × 31 days (12 copies = 372 days, ~8,900 h). Run from the repository root:
+
+    PYTHONPATH=src python benchmarks/air.py [--months 12] [--python-aqi-sample 20000]
+
+Prints one table of figures measured in one run (docs/benchmarks.md): station-hours per second, peak memory
+(max RSS of the process, DuckDB included), the ratio to PyPI python-aqi on the same IAQI work (a sample of
+station-hours, six pollutants each), and the ratio to a bare DuckDB group-by of the same columns (our floor).
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import time
+from pathlib import Path
+
+import ibis
+
+from meili.ingest.air import read_hourly, read_stations
+from meili.standards.air import annual as N
+from meili.standards.air import daily as D
+from meili.standards.air.hourly import hourly_aqi
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "air"
+
+
+def timed(label, fn, results):
+    start = time.perf_counter()
+    value = fn()
+    results[label] = time.perf_counter() - start
+    print(f"{label:<38} {results[label]:8.1f} s", flush=True)
+    return value
+
+
+def python_aqi_rate(sample) -> tuple[float, int]:
+    """Station-hours per second of PyPI python-aqi (ALGO_MEP) on the same six 1-h IAQIs; errors counted."""
+    import aqi
+
+    pairs = [("so2", aqi.POLLUTANT_SO2_1H), ("no2", aqi.POLLUTANT_NO2_1H), ("co", aqi.POLLUTANT_CO_8H),
+             ("o3", aqi.POLLUTANT_O3_1H), ("pm10", aqi.POLLUTANT_PM10), ("pm25", aqi.POLLUTANT_PM25)]
+    errors = 0
+    start = time.perf_counter()
+    for row in sample:
+        for column, pollutant in pairs:
+            value = row[column]
+            if value is None:
+                continue
+            try:
+                aqi.to_iaqi(pollutant, str(value), algo=aqi.ALGO_MEP)
+            except Exception:  # python-aqi raises above its table (e.g. SO2 1-h > 800)
+                errors += 1
+    return len(sample) / (time.perf_counter() - start), errors
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--months", type=int, default=12)
+    parser.add_argument("--python-aqi-sample", type=int, default=20_000)
+    parser.add_argument("--memory-limit", default="3GB")
+    parser.add_argument("--threads", type=int, default=0)
+    args = parser.parse_args()
+
+    con = ibis.duckdb.connect()
+    con.raw_sql(f"SET memory_limit = '{args.memory_limit}'")
+    if args.threads:
+        con.raw_sql(f"SET threads = {args.threads}")
+    results: dict[str, float] = {}
+    registry = read_stations(DATA / "cnemc-stations.csv")
+    january = timed("read January (31 CNEMC files)", lambda: con.create_table(
+        "jan", read_hourly([DATA / "cnemc-hourly-2019-01"], con=con), temp=True), results)
+    copies = [january.mutate(time=january.time + ibis.interval(days=31 * m),
+                             label=january.label + ibis.interval(days=31 * m)) for m in range(args.months)]
+    year = timed("build the year (12 × January)", lambda: con.create_table(
+        "year", ibis.union(*copies) if len(copies) > 1 else copies[0], temp=True), results)
+    n = year.count().to_pyarrow().as_py()
+    stations = year.station.nunique().to_pyarrow().as_py()
+    print(f"station-hours: {n:,} ({stations:,} stations)")
+
+    floor = timed("floor: DuckDB group-by (station, day)", lambda: con.raw_sql(
+        "CREATE OR REPLACE TEMP TABLE floor AS SELECT station, CAST(time - INTERVAL 1 HOUR AS DATE) AS day, "
+        "avg(so2), avg(no2), avg(co), max(o3), avg(pm10), avg(pm25), count(*) FROM year GROUP BY 1, 2"), results)
+    del floor
+    timed("hourly AQI (cnemc)", lambda: con.create_table("h_aqi", hourly_aqi(year), temp=True), results)
+    sd = timed("station daily (+MDA8)", lambda: con.create_table("sd", D.station_daily(year), temp=True), results)
+    timed("station daily AQI", lambda: con.create_table(
+        "sd_aqi", D.daily_aqi(sd.rename(key="station")), temp=True), results)
+    keys = D.station_keys(registry.table, "city")
+    cd = timed("city daily + AQI", lambda: con.create_table(
+        "cd", D.daily_aqi(D.group_daily(sd, keys)), temp=True), results)
+    timed("annual city evaluation + ranking", lambda: N.annual_table(cd, period="year").to_pyarrow(), results)
+
+    pipeline = sum(v for k, v in results.items() if not k.startswith(("read", "build", "floor")))
+    sample = year.limit(args.python_aqi_sample).select("so2", "no2", "co", "o3", "pm10", "pm25").to_pyarrow().to_pylist()
+    py_rate, py_errors = python_aqi_rate(sample)
+    meili_hourly_rate = n / results["hourly AQI (cnemc)"]
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
+    print()
+    print(f"months: {args.months}; station-hours: {n:,}; stations: {stations:,}")
+    print(f"pipeline (hourly → daily → city → annual): {pipeline:.1f} s = {n / pipeline:,.0f} station-hours/s")
+    print(f"hourly AQI alone: {meili_hourly_rate:,.0f} station-hours/s")
+    print(f"python-aqi (ALGO_MEP, six IAQIs, {len(sample):,} station-hours): {py_rate:,.0f} station-hours/s; "
+          f"errors {py_errors}")
+    print(f"ratio hourly AQI / python-aqi: {meili_hourly_rate / py_rate:,.0f}×")
+    print(f"floor (bare DuckDB group-by): {results['floor: DuckDB group-by (station, day)']:.1f} s; "
+          f"hourly AQI / floor: {results['hourly AQI (cnemc)'] / results['floor: DuckDB group-by (station, day)']:.1f}×; "
+          f"pipeline / floor: {pipeline / results['floor: DuckDB group-by (station, day)']:.1f}×")
+    print(f"peak memory (max RSS): {peak:.2f} GiB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,178 @@
+"""``meili air``: hourly AQI, daily values, period evaluation and plan indicators from hourly station data.
+
+Thin: parse, call :mod:`meili.standards.air`, write, print. Errors in the input print in Chinese and English
+and exit 1, without a traceback.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import ibis
+import typer
+from rich.console import Console
+
+from meili.ingest.air import AirInputError, expand_inputs, read_hourly, read_stations
+
+app = typer.Typer(help="空气质量 / air quality from hourly station data (HJ 633, HJ 663, GB 3095).",
+                  no_args_is_help=True)
+console = Console(stderr=True)
+
+INPUTS = typer.Argument(..., help="输入文件、目录或通配符 / input files, folders or globs")
+STATIONS = typer.Option(None, "--stations", help="站点名录 / station registry (Meili or national list)")
+FORMAT = typer.Option(None, "--format", help="cnemc|wide|long (默认按表头识别 / detected from the header)")
+TIME_LABEL = typer.Option("end", "--time-label", help="end|start: 小时标签 / the hour's label convention")
+STANDARD = typer.Option("auto", "--standard", help="auto|2012|2026: 按日期选择标准 / regime by date")
+DROP = typer.Option(False, "--drop-unknown-stations", help="丢弃名录外站点 / drop stations not in the registry")
+OUT = typer.Option(..., "-o", "--output", help="输出 .csv 或 .parquet / output file")
+BY = typer.Option("station", "--by", help="station|city|region|group")
+O3_ORDER = typer.Option("station_mda8", "--o3-order", help="station_mda8|city_hourly: 城市臭氧计算顺序")
+
+
+def _fail(error: Exception) -> None:
+    console.print(f"[red]错误 / error:[/red] {error}", markup=True, highlight=False)
+    raise typer.Exit(1)
+
+
+def _load(inputs, stations, fmt, time_label, drop):
+    con = ibis.duckdb.connect()
+    registry = read_stations(stations) if stations else None
+    files = expand_inputs(inputs)
+    with console.status(f"读取 {len(files)} 个文件 / reading {len(files)} files …"):
+        hourly = read_hourly(files, con=con, format=fmt, time_label=time_label, stations=registry,
+                             unknown_stations="drop" if drop else "error")
+        hourly = con.create_table("_hourly", hourly, temp=True)
+    n = hourly.count().to_pyarrow().as_py()
+    console.print(f"{len(files)} 个文件，{n:,} 个站点小时 / files, station-hours")
+    return con, hourly, registry, files
+
+
+def _write(table, output: Path) -> int:
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with console.status(f"计算并写出 / computing and writing {output} …"):
+        if output.suffix.lower() == ".parquet":
+            table.to_parquet(output)
+        elif output.suffix.lower() == ".csv":
+            table.to_csv(output)
+        else:
+            raise AirInputError(output, None, None, output.suffix, "输出后缀 .csv 或 .parquet", "an output suffix .csv or .parquet")
+    import pyarrow.parquet as pq
+
+    rows = pq.read_metadata(output).num_rows if output.suffix.lower() == ".parquet" else \
+        sum(1 for _ in output.open(encoding="utf-8")) - 1
+    return rows
+
+
+@app.command()
+def hourly(
+    inputs: list[str] = INPUTS,
+    stations: Path | None = STATIONS,
+    method: str = typer.Option("cnemc", "--method", help="cnemc|hj633-2012"),
+    standard: str = STANDARD,
+    fmt: str | None = FORMAT,
+    time_label: str = TIME_LABEL,
+    drop: bool = DROP,
+    output: Path = OUT,
+) -> None:
+    """小时 AQI / hourly AQI per station-hour."""
+    from meili.standards.air.hourly import hourly_aqi
+
+    try:
+        start = time.perf_counter()
+        _, h, _, _ = _load(inputs, stations, fmt, time_label, drop)
+        rows = _write(hourly_aqi(h, method=method, standard=standard), output)
+        console.print(f"{rows:,} 行 → {output} ({time.perf_counter() - start:.1f} s)")
+    except (AirInputError, ValueError) as error:
+        _fail(error)
+
+
+@app.command()
+def daily(
+    inputs: list[str] = INPUTS,
+    stations: Path | None = STATIONS,
+    by: str = BY,
+    standard: str = STANDARD,
+    o3_order: str = O3_ORDER,
+    fmt: str | None = FORMAT,
+    time_label: str = TIME_LABEL,
+    drop: bool = DROP,
+    output: Path = OUT,
+) -> None:
+    """日报 / daily values and AQI per station, city, region or group."""
+    from meili.standards.air.daily import daily_values
+
+    try:
+        start = time.perf_counter()
+        _, h, registry, _ = _load(inputs, stations, fmt, time_label, drop)
+        table = daily_values(h, registry=registry.table if registry else None, by=by, standard=standard,
+                             o3_order=o3_order)
+        rows = _write(table.order_by(["key", "date"]), output)
+        console.print(f"{rows:,} 行 → {output} ({time.perf_counter() - start:.1f} s)")
+    except (AirInputError, ValueError) as error:
+        _fail(error)
+
+
+@app.command()
+def annual(
+    inputs: list[str] = INPUTS,
+    stations: Path = typer.Option(..., "--stations", help="站点名录 / station registry"),
+    year: int = typer.Option(..., "--year"),
+    period: str = typer.Option("year", "--period", help="year|quarter|month"),
+    by: str = typer.Option("city", "--by", help="station|city|region|group"),
+    standard: str = STANDARD,
+    o3_order: str = O3_ORDER,
+    fmt: str | None = FORMAT,
+    time_label: str = TIME_LABEL,
+    drop: bool = DROP,
+    output: Path = OUT,
+) -> None:
+    """年度/季度/月度评价与排名 / HJ 663 period evaluation, 综合指数 and ranking."""
+    from meili.standards.air.annual import annual_values
+
+    try:
+        start = time.perf_counter()
+        _, h, registry, _ = _load(inputs, stations, fmt, time_label, drop)
+        table = annual_values(h, registry=registry.table, by=by, period=period, year=year, standard=standard,
+                              o3_order=o3_order)
+        rows = _write(table, output)
+        console.print(f"{rows:,} 行 → {output} ({time.perf_counter() - start:.1f} s)")
+    except (AirInputError, ValueError) as error:
+        _fail(error)
+
+
+@app.command()
+def indicators(
+    inputs: list[str] = INPUTS,
+    stations: Path = typer.Option(..., "--stations", help="站点名录 / station registry"),
+    plan: str = typer.Option("ganzhou", "--plan"),
+    year: int = typer.Option(..., "--year"),
+    city_code: str = typer.Option("360700", "--city-code", help="中心城区所在城市 / city of the central urban area"),
+    standard: str = STANDARD,
+    fmt: str | None = FORMAT,
+    time_label: str = TIME_LABEL,
+    drop: bool = DROP,
+    output: Path = typer.Option(..., "-o", "--output",
+                                help="观测表 .csv/.parquet（观测库尚未合并）/ observation rows (store not merged yet)"),
+) -> None:
+    """规划指标 16.x/17.x / plan measures 16.x and 17.x as observation rows."""
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    from meili.standards.air.indicators import plan_indicators
+
+    try:
+        _, h, registry, _files = _load(inputs, stations, fmt, time_label, drop)
+        table = plan_indicators(h, registry.table, year=year, plan=plan, city_code=city_code,
+                                sources=[str(i) for i in inputs], standard=standard)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        if output.suffix.lower() == ".parquet":
+            pq.write_table(table, output)
+        else:
+            pacsv.write_csv(table, output)
+        for row in table.to_pylist():
+            value = "—" if row["value"] is None else row["value"]
+            console.print(f"{row['measure']:>5} {row['region']:<20} {value} {row['unit']} ({row['state']})")
+        console.print(f"{table.num_rows} 条观测 → {output}")
+    except (AirInputError, ValueError) as error:
+        _fail(error)

@@ -1,0 +1,165 @@
+"""IAQI and AQI as Ibis expressions: exact arithmetic, both regimes (HJ 633-2012, HJ 633-2026).
+
+Exactness. A concentration is first put on an integer grid of 1e-9 (``round(x * 1e9)``: exact for any value with
+at most 9 decimals below 1e6, because the double nearest to such a value is within 1e-16 relative of it), then
+rounded half-even (GB/T 8170-2008 §3.2) to whole units of its reporting precision (integer μg/m³, CO 0.1 mg/m³)
+with integer ``%`` arithmetic. The IAQI is then IAQI_lo + ceil((IAQI_hi − IAQI_lo)(C − BP_lo) / (BP_hi − BP_lo))
+computed on those integers (HJ 633-2012 §4.2 式1 and §6.2 "全部进位取整数"), so no float ever tips a ceiling.
+"""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+
+from meili.standards.air import tables as T
+
+NANO = 1_000_000_000
+
+
+def _lit_or_col(value):
+    return ibis.literal(value) if isinstance(value, str) else value
+
+
+def to_nano_units(value: ir.NumericValue) -> ir.IntegerValue:
+    """A non-negative concentration on the exact 1e-9 integer grid (NULL stays NULL)."""
+    return (value.cast("float64") * float(NANO)).round().cast("int64")
+
+
+def round_half_even_units(value: ir.NumericValue, decimals: int) -> ir.IntegerValue:
+    """Concentration rounded half-even to ``decimals``, as an integer count of 10^-decimals units.
+
+    GB/T 8170-2008 §3.2 (进舍规则: 拟舍弃数字为 5 且其后无数字时，前一位为奇数则进一，为偶数则舍去);
+    precision per HJ 633-2026 §4.2.2 (integer μg/m³, CO 0.1 mg/m³). Example: 75.4 → 75, 35.5 → 36,
+    2.45 mg/m³ → 24 (2.4), 2.55 → 26 (2.6).
+    """
+    units = to_nano_units(value)
+    step = 10 ** (9 - decimals)
+    rest = units % step
+    quotient = (units - rest) // step
+    round_up = (rest * 2 > step) | ((rest * 2 == step) & (quotient % 2 == 1))
+    return quotient + round_up.cast("int64")
+
+
+def rounded_concentration(value: ir.NumericValue, pollutant: str) -> ir.IntegerValue:
+    """``round_half_even_units`` with the pollutant's reporting precision from ``tables/rounding.csv``."""
+    return round_half_even_units(value, T.rounding_decimals()[pollutant])
+
+
+def _iaqi_in_table(units: ir.IntegerValue, segments: tuple[T.Segment, ...], scale: int) -> ir.IntegerValue:
+    branches = []
+    for seg in segments:
+        lo, hi = seg.bp_lo * scale, seg.bp_hi * scale
+        numerator = (seg.iaqi_hi - seg.iaqi_lo) * (units - lo)
+        span = hi - lo
+        # ceil(n / d) for n >= 0, d > 0, in integers
+        branches.append((units <= hi, seg.iaqi_lo + (numerator + (span - 1)) // span))
+    return ibis.cases(*branches, else_=ibis.null("int64"))
+
+
+def indicator_iaqi(
+    units: ir.IntegerValue,
+    indicator: str,
+    regime: ir.StringValue | str,
+    *,
+    method: str = "any",
+    substitutes: dict[str, ir.IntegerValue] | None = None,
+) -> ir.IntegerValue:
+    """IAQI of one indicator (e.g. ``pm25_24h``) from a rounded concentration in reporting units.
+
+    HJ 633-2012 §4.2 式1, 表1 (regime "2012") and HJ 633-2026 表3 (regime "2026"); the result is ceiled
+    (HJ 633-2012 §6.2; HJ 633-2026 §4.2.6). ``units`` is the output of :func:`rounded_concentration`.
+    Above the table's top the rule of ``tables/above_table.csv`` applies: HJ 633-2012 表1 注(2)(3) report the
+    substitute indicator's IAQI (``substitutes``; NULL when not given), HJ 633-2026 表3 注b)c) fix 200/300,
+    otherwise the IAQI is capped at 500. ``regime`` may be a string or a string column (one regime per row).
+    """
+    substitutes = substitutes or {}
+    pollutant = indicator.split("_")[0]
+    scale = 10 ** T.rounding_decimals()[pollutant]
+    per_regime = {}
+    for name, _, _ in T.regimes():
+        segments = T.breakpoints()[(name, indicator)]
+        top = segments[-1].bp_hi * scale
+        rule = T.above_table_rule(name, method, indicator)
+        if rule.action == "fixed":
+            above = ibis.literal(int(rule.value), "int64")
+        else:
+            above = substitutes.get(rule.value, ibis.null("int64"))
+        per_regime[name] = ibis.ifelse(units > top, above, _iaqi_in_table(units, segments, scale))
+    if isinstance(regime, str):
+        return per_regime[regime]
+    return ibis.cases(*((regime == name, expr) for name, expr in per_regime.items()), else_=ibis.null("int64"))
+
+
+def aqi_of(iaqis: dict[str, ir.IntegerValue]) -> ir.IntegerValue:
+    """AQI = max IAQI over the indicators present (HJ 633-2012 §4.4.1 式2); NULL when none is present."""
+    values = list(iaqis.values())
+    return ibis.greatest(*values) if len(values) > 1 else values[0]
+
+
+def primary_pollutants(aqi: ir.IntegerValue, iaqis: dict[str, ir.IntegerValue]) -> ir.StringValue:
+    """首要污染物 (HJ 633-2012 §3.3, §4.4.2): when AQI > 50, every indicator whose IAQI equals the AQI, ties all
+    listed (comma-separated, in the fixed order of ``iaqis``); NULL when AQI ≤ 50."""
+    parts = [ibis.ifelse(value == aqi, T.DISPLAY_NAMES[name], ibis.null("string")) for name, value in iaqis.items()]
+    listed = ibis.array(parts).filter(lambda p: p.notnull()).join(",")
+    return ibis.ifelse(aqi > 50, listed, ibis.null("string"))
+
+
+def exceeding_pollutants(iaqis: dict[str, ir.IntegerValue], regime: ir.StringValue | str) -> ir.StringValue:
+    """超标污染物 (HJ 633-2012 §3.4): indicators with IAQI > 100; dropped by HJ 633-2026 (NULL there)."""
+    parts = [ibis.ifelse(value > 100, T.DISPLAY_NAMES[name], ibis.null("string")) for name, value in iaqis.items()]
+    listed = ibis.array(parts).filter(lambda p: p.notnull()).join(",")
+    listed = ibis.ifelse(listed == "", ibis.null("string"), listed)
+    return ibis.ifelse(_lit_or_col(regime) == "2012", listed, ibis.null("string"))
+
+
+def level_columns(aqi: ir.IntegerValue) -> dict[str, ir.Value]:
+    """Level (1–6), category (Chinese, English) and colour of an AQI (HJ 633-2012 §4.3 表2, 附录A 表A.1)."""
+    rows = T.levels()
+
+    def pick(field: str, dtype: str):
+        return ibis.cases(
+            *((aqi <= int(r["aqi_hi"]), ibis.literal(r[field]).cast(dtype)) for r in rows),
+            else_=ibis.literal(rows[-1][field]).cast(dtype),
+        )
+
+    colour = {
+        r["level"]: "#{:02X}{:02X}{:02X}".format(int(r["red"]), int(r["green"]), int(r["blue"])) for r in rows
+    }
+    level = pick("level", "int64")
+    return {
+        "level": ibis.ifelse(aqi.isnull(), ibis.null("int64"), level),
+        "category": ibis.ifelse(aqi.isnull(), ibis.null("string"), pick("category_zh", "string")),
+        "category_en": ibis.ifelse(aqi.isnull(), ibis.null("string"), pick("category_en", "string")),
+        "colour": ibis.ifelse(
+            aqi.isnull(),
+            ibis.null("string"),
+            ibis.cases(*((level == int(k), v) for k, v in colour.items()), else_=ibis.null("string")),
+        ),
+    }
+
+
+def regime_of(day: ir.DateValue, standard: str = "auto") -> ir.StringValue:
+    """The regime of each natural day: ``tables/regimes.csv`` (2012 rules to 2026-02-28, 2026 rules from
+    2026-03-01: GB 3095-2026, HJ 633-2026, HJ 663-2026 实施日期), or the one forced by ``standard``."""
+    if standard != "auto":
+        if standard not in {name for name, _, _ in T.regimes()}:
+            raise ValueError(f"未知标准 / unknown standard: {standard!r} (expected auto, 2012 or 2026)")
+        return ibis.literal(standard)
+    return ibis.cases(
+        *((day.between(ibis.date(first), ibis.date(last)), ibis.literal(name)) for name, first, last in T.regimes()),
+        else_=ibis.null("string"),
+    )
+
+
+def apply_missing_rule(
+    aqi: ir.IntegerValue, iaqis: dict[str, ir.IntegerValue], regime: ir.StringValue | str
+) -> ir.IntegerValue:
+    """Missing pollutants. 2026 (HJ 633-2026 §5.3.1): AQI from the others, published only if > 100, else NA.
+    2012: HJ 633-2012 has no rule; Meili publishes the AQI only when every indicator is present [U, documented]."""
+    any_missing = ibis.literal(False)
+    for value in iaqis.values():
+        any_missing = any_missing | value.isnull()
+    regime = _lit_or_col(regime)
+    keep = ~any_missing | ((regime == "2026") & (aqi > 100))
+    return ibis.ifelse(keep, aqi, ibis.null("int64"))

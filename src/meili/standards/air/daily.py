@@ -1,0 +1,204 @@
+"""Daily values (日报) per station and per city, region or group, and their AQI.
+
+HJ 633-2012 §5.1.2: the natural day, 7 indicators (SO2, NO2, CO, PM10, PM2.5 24-h means, O3 daily max 1-h,
+O3 daily max 8-h). HJ 633-2026 §4.2.2: 6 indicators (no O3 1-h max). Validity (GB 3095-2012 §8 表4,
+GB 3095-2026 §6.4 表4; HJ 663-2013 §6.1.2) from ``tables/validity.csv``. City, region and group values are the
+arithmetic mean of their valid assessment stations (HJ 663; background sites excluded); the AQI is computed from
+those concentrations, never by averaging station AQIs (HJ 633-2026 §4.2.2).
+"""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+import pyarrow as pa
+
+from meili.standards.air import aqi as A
+from meili.standards.air import tables as T
+from meili.standards.air.hourly import natural_day
+
+MEAN_POLLUTANTS = ("so2", "no2", "co", "pm10", "pm25")
+DAILY_COLUMNS = ("so2", "no2", "co", "o3_1h_max", "o3_8h_max", "pm10", "pm25")
+ROUNDING_OF = {"so2": "so2", "no2": "no2", "co": "co", "o3_1h_max": "o3", "o3_8h_max": "o3", "pm10": "pm10",
+               "pm25": "pm25"}
+GROUPINGS = ("station", "city", "region", "group")
+O3_CITY_ORDERS = ("station_mda8", "city_hourly")
+
+
+def _limit_by_day(day: ir.DateValue, indicator: str) -> ir.FloatingValue:
+    rows = [r for r in T.limits() if r["indicator"] == indicator and r["class"] == 2]
+    return ibis.cases(
+        *((day.between(ibis.date(r["valid_from"]), ibis.date(r["valid_to"])), float(r["limit"])) for r in rows),
+        else_=ibis.null("float64"),
+    )
+
+
+def o3_daily_max_8h(hourly: ir.Table) -> ir.Table:
+    """O3 daily maximum 8-h mean (MDA8) per station and day: ``station, date, o3_8h_max, o3_8h_windows``.
+
+    HJ 663-2013 §6.1.2 [S]: the max of the 8-h moving averages ending 08:00 … 24:00 of the day (none crossing
+    midnight); a window is valid with ≥ 6 hourly values (GB 3095 表4); the MDA8 is valid with ≥ 14 valid windows,
+    or with fewer when it exceeds the Class 2 8-h limit of the day.
+    """
+    v = T.validity()
+    t = hourly.mutate(_day=natural_day(hourly.time), _hod=(hourly.time - ibis.interval(hours=1)).hour() + 1)
+    days = t.select("station", "_day").distinct()
+    hours = ibis.memtable(pa.table({"_hod": pa.array(range(1, 25), pa.int64())}))
+    grid = days.cross_join(hours)
+    o3 = t.select("station", "_day", "_hod", "o3")
+    full = grid.left_join(o3, ["station", "_day", "_hod"]).select(grid.station, grid._day, grid._hod, o3.o3)
+    window = ibis.window(group_by=["station", "_day"], order_by="_hod", rows=(-7, 0))
+    full = full.mutate(_mean=full.o3.mean().over(window), _n=full.o3.count().over(window))
+    ends = full.filter(full._hod.between(v["o3_mda8_first_window_end"], v["o3_mda8_last_window_end"])
+                       & (full._n >= v["moving_8h_min_hours"]))
+    agg = ends.group_by(["station", "_day"]).aggregate(_max=ends._mean.max(), o3_8h_windows=ends._mean.count())
+    limit = _limit_by_day(agg._day, "o3_8h")
+    valid = (agg.o3_8h_windows >= v["o3_mda8_min_windows"]) | (agg._max > limit)
+    return agg.select(station=agg.station, date=agg._day, o3_8h_max=ibis.ifelse(valid, agg._max, ibis.null("float64")),
+                      o3_8h_windows=agg.o3_8h_windows)
+
+
+def station_daily(hourly: ir.Table) -> ir.Table:
+    """Daily concentrations per station: ``station, date, so2, no2, co, pm10, pm25, o3_1h_max, o3_8h_max`` and
+    ``hours_<p>`` counts. A 24-h mean needs ≥ 20 hourly values (GB 3095 表4), else NULL; so does the O3 1-h max
+    ([U] the same rule, ``o3_1h_max_min_hours``). Values are unrounded; rounding happens for the IAQI and output.
+    """
+    v = T.validity()
+    t = hourly.mutate(_day=natural_day(hourly.time))
+    aggs = {}
+    for p in MEAN_POLLUTANTS:
+        aggs[f"_mean_{p}"] = t[p].mean()
+        aggs[f"hours_{p}"] = t[p].count()
+    aggs["_o3_max"] = t.o3.max()
+    aggs["hours_o3"] = t.o3.count()
+    agg = t.group_by(["station", "_day"]).aggregate(**aggs)
+    cols = {p: ibis.ifelse(agg[f"hours_{p}"] >= v["daily_min_hours"], agg[f"_mean_{p}"], ibis.null("float64"))
+            for p in MEAN_POLLUTANTS}
+    cols["o3_1h_max"] = ibis.ifelse(agg.hours_o3 >= v["o3_1h_max_min_hours"], agg._o3_max, ibis.null("float64"))
+    daily = agg.select(station=agg.station, date=agg._day, **cols,
+                       **{f"hours_{p}": agg[f"hours_{p}"] for p in (*MEAN_POLLUTANTS, "o3")})
+    mda8 = o3_daily_max_8h(hourly)
+    joined = daily.left_join(mda8, ["station", "date"])
+    return joined.select(*daily.columns, "o3_8h_max", "o3_8h_windows").view()
+
+
+def daily_aqi(daily: ir.Table, *, key: str = "station", standard: str = "auto") -> ir.Table:
+    """Daily IAQI and AQI from daily concentrations (HJ 633-2012 §5.1.2, 表1; HJ 633-2026 §4.2.2, 表3).
+
+    Concentrations are rounded (GB/T 8170), each IAQI ceiled; 2012: 7 indicators, O3 8-h > 800 reported by the
+    O3 1-h IAQI (表1 注(3)); 2026: 6 indicators, O3 8-h > 800 → 300 (表3 注c)). Missing indicators: 2026 publishes
+    the AQI only if > 100 (§5.3.1); 2012 needs all 7 [U]. Adds ``regime, iaqi_*, aqi, level, primary_pollutant,
+    category, colour, exceeding_pollutants`` and the rounded concentrations ``r_<column>``.
+    """
+    t = daily.mutate(_regime=A.regime_of(daily.date, standard))
+    t = t.mutate(**{f"_u_{c}": A.rounded_concentration(t[c], ROUNDING_OF[c]) for c in DAILY_COLUMNS}).view()
+    o3_1h = A.indicator_iaqi(t._u_o3_1h_max, "o3_1h", t._regime)
+    is_2026 = t._regime == "2026"
+    iaqis = {
+        "so2": A.indicator_iaqi(t._u_so2, "so2_24h", t._regime),
+        "no2": A.indicator_iaqi(t._u_no2, "no2_24h", t._regime),
+        "co": A.indicator_iaqi(t._u_co, "co_24h", t._regime),
+        "o3_1h": ibis.ifelse(is_2026, ibis.null("int64"), o3_1h),
+        "o3_8h": A.indicator_iaqi(t._u_o3_8h_max, "o3_8h", t._regime, substitutes={"o3_1h": o3_1h}),
+        "pm10": A.indicator_iaqi(t._u_pm10, "pm10_24h", t._regime),
+        "pm25": A.indicator_iaqi(t._u_pm25, "pm25_24h", t._regime),
+    }
+    t = t.mutate(**{f"iaqi_{k}": v for k, v in iaqis.items()}).view()
+    iaqis = {k: t[f"iaqi_{k}"] for k in iaqis}
+    aqi = A.aqi_of(iaqis)
+    is_2026 = t._regime == "2026"
+    missing_2026 = ibis.or_(*(t[c].isnull() for c in ("so2", "no2", "co", "o3_8h_max", "pm10", "pm25")))
+    missing_2012 = missing_2026 | t.o3_1h_max.isnull()
+    publish = ibis.ifelse(is_2026, ~missing_2026 | (aqi > 100), ~missing_2012)
+    t = t.mutate(aqi=ibis.ifelse(publish, aqi, ibis.null("int64"))).view()
+    levels = A.level_columns(t.aqi)
+    scale = {c: 10 ** T.rounding_decimals()[ROUNDING_OF[c]] for c in DAILY_COLUMNS}
+    return t.mutate(
+        regime=t._regime,
+        level=levels["level"],
+        primary_pollutant=A.primary_pollutants(t.aqi, {k: t[f"iaqi_{k}"] for k in iaqis}),
+        category=levels["category"],
+        colour=levels["colour"],
+        exceeding_pollutants=A.exceeding_pollutants({k: t[f"iaqi_{k}"] for k in iaqis}, t._regime),
+        **{f"r_{c}": t[f"_u_{c}"].cast("float64") / scale[c] for c in DAILY_COLUMNS},
+    ).drop("_regime", *(f"_u_{c}" for c in DAILY_COLUMNS))
+
+
+def station_keys(registry: pa.Table, by: str) -> ir.Table:
+    """(station, key) pairs of the assessment stations (background sites excluded, HJ 663) for ``by`` =
+    city (``city_code``), region (``region_code``) or group (each id of ``groups``)."""
+    reg = ibis.memtable(registry)
+    reg = reg.filter(reg.kind != "background")
+    if by == "city":
+        return reg.select("station", key=reg.city_code)
+    if by == "region":
+        return reg.select("station", key=reg.region_code)
+    if by == "group":
+        exploded = reg.select("station", key=reg.groups.split(";")).unnest("key")
+        exploded = exploded.mutate(key=exploded.key.strip())
+        return exploded.filter(exploded.key != "")
+    raise ValueError(f"未知分组 / unknown grouping: {by!r} (expected one of {', '.join(GROUPINGS)})")
+
+
+def group_daily(
+    daily: ir.Table,
+    keys: ir.Table,
+    *,
+    hourly: ir.Table | None = None,
+    o3_order: str = "station_mda8",
+) -> ir.Table:
+    """Daily concentrations of cities, regions or groups: ``key, date, <daily columns>, stations``.
+
+    The arithmetic mean of the valid values of its assessment stations, per pollutant (HJ 663 [U: city = mean
+    of stations]). ``o3_order``: ``station_mda8`` (default: the mean of the stations' MDA8) or ``city_hourly``
+    (mean of station hours → 8-h moving means → MDA8; needs ``hourly``). See docs/air.md for the choice.
+    """
+    if o3_order not in O3_CITY_ORDERS:
+        raise ValueError(f"未知臭氧顺序 / unknown O3 order: {o3_order!r} (expected {', '.join(O3_CITY_ORDERS)})")
+    d = daily.join(keys, "station")
+    agg = d.group_by(["key", "date"]).aggregate(
+        **{c: d[c].mean() for c in DAILY_COLUMNS},
+        stations=d.station.nunique(),
+    )
+    if o3_order == "city_hourly":
+        if hourly is None:
+            raise ValueError("city_hourly 需要小时数据 / the city_hourly O3 order needs the hourly table")
+        h = hourly.join(keys, "station")
+        city_hours = h.group_by(["key", "time"]).aggregate(o3=h.o3.mean())
+        mda8 = o3_daily_max_8h(city_hours.rename(station="key"))
+        agg = agg.drop("o3_8h_max").left_join(mda8, [agg.key == mda8.station, agg.date == mda8.date])
+        agg = agg.select("key", "date", *[c for c in DAILY_COLUMNS if c != "o3_8h_max"], "o3_8h_max", "stations")
+    return agg.view()
+
+
+def daily_values(
+    hourly: ir.Table,
+    *,
+    registry: pa.Table | None = None,
+    by: str = "station",
+    standard: str = "auto",
+    o3_order: str = "station_mda8",
+) -> ir.Table:
+    """Daily report per station or per city/region/group, in the CLI's column order:
+    ``key, date, aqi, level, primary_pollutant, so2, no2, co, o3_1h_max, o3_8h_max, pm10, pm25`` (concentrations
+    rounded by GB/T 8170; ``o3_1h_max`` NULL under 2026 is still given as a value but has no IAQI), then
+    ``station`` (by station) or ``stations`` (count), ``regime, category, colour, exceeding_pollutants, iaqi_*``.
+    """
+    if by not in GROUPINGS:
+        raise ValueError(f"未知分组 / unknown grouping: {by!r} (expected one of {', '.join(GROUPINGS)})")
+    sd = station_daily(hourly)
+    if by == "station":
+        table = daily_aqi(sd.rename(key="station"), standard=standard)
+        extra = [table.key.name("station")]
+    else:
+        if registry is None:
+            raise ValueError(f"--by {by} 需要站点名录 --stations / --by {by} needs a station registry (--stations)")
+        table = daily_aqi(group_daily(sd, station_keys(registry, by), hourly=hourly, o3_order=o3_order),
+                          standard=standard)
+        extra = [table.stations]
+    iaqi_cols = [c for c in table.columns if c.startswith("iaqi_")]
+    return table.select(
+        table.key, table.date, table.aqi, table.level, table.primary_pollutant,
+        *(table[f"r_{c}"].name(c) for c in DAILY_COLUMNS),
+        *extra, table.regime, table.category, table.colour, table.exceeding_pollutants, *iaqi_cols,
+    )

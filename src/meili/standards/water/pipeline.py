@@ -1,0 +1,62 @@
+"""The water jobs end to end over Arrow tables (what the CLI and ``meili demo`` call): read tables in,
+Ibis expressions on DuckDB inside, Arrow tables out."""
+
+from __future__ import annotations
+
+import ibis
+import pyarrow as pa
+
+from meili.standards.water.bodies import GroupBy, summarize
+from meili.standards.water.classify import Period, classify, item_classes, period_means, section_classes
+from meili.standards.water.cwqi import group_cwqi, rank
+from meili.standards.water.indicators import plan_indicators
+
+CLASSIFY_COLUMNS = ("section", "period", "class", "status", "main_pollutants")
+SUMMARY_COLUMNS = ("key", "n_sections", "share_i_iii", "share_i_ii", "share_v_worse", "share_worse_than_v",
+                   "status", "main_pollutants")
+RANK_COLUMNS = ("key", "cwqi", "rank", "change_rate")
+
+
+def classify_sections(samples: pa.Table, sections: pa.Table, *, period: Period = "sample",
+                      year: int | None = None, published: pa.Table | None = None) -> pa.Table:
+    """Section classes per period: ``section, period, class, status, main_pollutants`` then ``colour,
+    n_items, reference_items, target_class, meets_target, name, water_body, kind`` and, for the national table
+    (``published`` given, sample period), ``province, basin, published_class``."""
+    samples_t, sections_t = ibis.memtable(samples), ibis.memtable(sections)
+    result = classify(samples_t, sections_t, period=period, year=year)
+    extra = sections_t.select("section", "name", "water_body", "kind", "province", "basin")
+    result = result.left_join(extra, "section").drop("section_right")
+    columns = [*CLASSIFY_COLUMNS, "colour", "n_items", "reference_items", "target_class", "meets_target",
+               "name", "water_body", "kind"]
+    if published is not None and period == "sample":
+        result = result.left_join(ibis.memtable(published), ["section", "row"]).drop("section_right", "row_right")
+        columns += ["province", "basin", "published_class", "row"]
+    order = ["section", "period", "row"] if "row" in result.columns else ["section", "period"]
+    return result.order_by(order).select(*columns).to_pyarrow()
+
+
+def summarize_sections(samples: pa.Table, sections: pa.Table, *, year: int, by: GroupBy = "all") -> pa.Table:
+    """Annual summary per group: ``key, n_sections, share_i_iii, share_i_ii, share_v_worse, share_worse_than_v,
+    status, main_pollutants`` then ``n_left_out, method, class, period``."""
+    samples_t, sections_t = ibis.memtable(samples), ibis.memtable(sections)
+    means = period_means(samples_t, "year", year=year)
+    classed = item_classes(means, sections_t)
+    result = summarize(means, section_classes(classed, sections_t), classed, sections_t, by)
+    return result.order_by("key").select(*SUMMARY_COLUMNS, "n_left_out", "method", "class", "period").to_pyarrow()
+
+
+def rank_groups(samples: pa.Table, sections: pa.Table, *, year: int, by: GroupBy = "region") -> pa.Table:
+    """Annual CWQI ranking of groups with the change against the year before where the input holds it:
+    ``key, cwqi, rank, change_rate`` then ``n_river, n_lake, n_items, period``."""
+    samples_t, sections_t = ibis.memtable(samples), ibis.memtable(sections)
+    means = period_means(samples_t.filter(samples_t.time.year().isin([year - 1, year])), "year")
+    ranked = rank(group_cwqi(means, sections_t, by))
+    ranked = ranked.filter(ranked.period == str(year))
+    return ranked.order_by(["rank", "key"]).select(*RANK_COLUMNS, "n_river", "n_lake", "n_items", "period").to_pyarrow()
+
+
+def water_indicators(samples: pa.Table, sections: pa.Table, *, year: int, plan: str = "ganzhou",
+                     source: str = "") -> pa.Table:
+    """Measures 18.1, 18.2, 19.1, 19.2 as observation rows (see
+    :func:`meili.standards.water.indicators.plan_indicators`)."""
+    return plan_indicators(ibis.memtable(samples), ibis.memtable(sections), year=year, plan=plan, source=source)

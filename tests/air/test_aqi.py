@@ -1,0 +1,176 @@
+"""IAQI/AQI: the reference page's test values, every breakpoint segment, special rules, rounding, ties."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from fractions import Fraction
+
+import ibis
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from meili.standards.air import aqi as A
+from meili.standards.air import tables as T
+from tests.air.helpers import iaqi_value, iaqi_values, rounded_units
+
+
+# --- the reference page's test values (air.md "Test values") -------------------------------------------------
+def test_pm25_75_is_100_in_2012():
+    assert iaqi_value(75, "pm25_24h", "2012") == 100
+
+
+def test_pm25_75_is_114_in_2026():
+    # 100 + 50·(75 − 60)/(115 − 60) = 1250/11 = 113.6… → 114 (HJ 633-2026 表3)
+    assert iaqi_value(75, "pm25_24h", "2026") == 114
+
+
+def test_pm25_75_4_rounds_to_75_then_iaqi_100():
+    assert rounded_units([75.4], "pm25") == [75]
+    assert iaqi_value(75.4, "pm25_24h", "2012") == 100
+
+
+def test_pm25_35_5_half_even_to_36_then_52():
+    assert rounded_units([35.5], "pm25") == [36]
+    assert iaqi_value(35.5, "pm25_24h", "2012") == 52  # 51.25 → 52
+
+
+def test_co_3_9_is_98():
+    assert iaqi_value(3.9, "co_24h", "2012") == 98  # 97.5 → 98
+
+
+def test_co_2_45_half_even_to_2_4_then_60():
+    assert rounded_units([2.45], "co") == [24]
+    assert iaqi_value(2.45, "co_24h", "2012") == 60
+
+
+def test_pm10_150_is_112_in_2026():
+    assert iaqi_value(150, "pm10_24h", "2026") == 112  # 100 + 50·30/130 = 111.5… → 112
+
+
+def test_o3_8h_161_is_101():
+    assert iaqi_value(161, "o3_8h", "2012") == 101
+    assert iaqi_value(161, "o3_8h", "2026") == 101
+
+
+# --- special rules, both regimes -------------------------------------------------------------------------------
+def test_so2_1h_900_2012_reports_the_24h_iaqi():
+    # HJ 633-2012 表1 注(2): the SO2 IAQI is the one of the 24-h mean, given here as a substitute
+    assert iaqi_value(900, "so2_1h", "2012", method="hj633", substitute=87) == 87
+    assert iaqi_value(900, "so2_1h", "2012", method="hj633") is None
+
+
+def test_so2_1h_900_2026_is_200():
+    assert iaqi_value(900, "so2_1h", "2026") == 200
+
+
+def test_so2_1h_900_cnemc_practice_is_200():
+    assert iaqi_value(900, "so2_1h", "2012", method="cnemc") == 200
+
+
+def test_so2_1h_800_is_still_in_table():
+    assert iaqi_value(800, "so2_1h", "2012", method="hj633", substitute=1) == 200
+    assert iaqi_value(801, "so2_1h", "2012", method="hj633", substitute=1) == 1
+
+
+def test_o3_8h_850_2012_reports_the_1h_iaqi():
+    assert iaqi_value(850, "o3_8h", "2012", substitute=300) == 300
+
+
+def test_o3_8h_850_2026_is_300():
+    assert iaqi_value(850, "o3_8h", "2026") == 300
+
+
+def test_above_the_top_is_capped_at_500():
+    assert iaqi_values([500, 501, 9999], "pm25_24h", "2012") == [500, 500, 500]
+    assert iaqi_value(3841, "no2_1h", "2026") == 500
+
+
+# --- every breakpoint segment and both ends -------------------------------------------------------------------
+def _exact(c_units: int, segments, scale: int) -> int:
+    for seg in segments:
+        if c_units <= seg.bp_hi * scale:
+            value = Fraction(seg.iaqi_hi - seg.iaqi_lo, (seg.bp_hi - seg.bp_lo) * scale) * (c_units - seg.bp_lo * scale)
+            return seg.iaqi_lo + math.ceil(value)
+    raise AssertionError
+
+
+@pytest.mark.parametrize("key", sorted(T.breakpoints()))
+def test_every_segment_both_ends_and_inside(key):
+    regime, indicator = key
+    segments = T.breakpoints()[key]
+    pollutant = indicator.split("_")[0]
+    scale = 10 ** T.rounding_decimals()[pollutant]
+    concentrations, expected = [], []
+    for seg in segments:
+        lo, hi = seg.bp_lo * scale, seg.bp_hi * scale
+        for units in (lo, lo + 1, (lo + hi) // 2, hi - 1, hi):
+            concentrations.append(units / scale)
+            expected.append(_exact(units, segments, scale))
+        # the breakpoints themselves give the table's IAQI exactly
+        assert _exact(hi, segments, scale) == seg.iaqi_hi
+    assert iaqi_values(concentrations, indicator, regime) == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=6000), min_size=1, max_size=30))
+def test_iaqi_matches_exact_fractions_and_is_monotone(values):
+    segments = T.breakpoints()[("2012", "no2_1h")]
+    got = iaqi_values(values, "no2_1h", "2012")
+    expected = [_exact(v, segments, 1) if v <= 3840 else 500 for v in values]
+    assert got == expected
+    pairs = sorted(zip(values, got, strict=True))
+    assert all(a[1] <= b[1] for a, b in itertools.pairwise(pairs))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(min_value=0, max_value=99_999), st.integers(min_value=0, max_value=3))
+def test_half_even_rounding_of_decimal_strings(integer_part, decimals_case):
+    # x.5 exactly: half-even; anything else: nearest
+    for text, expected in (
+        (f"{integer_part}.5", integer_part + (integer_part % 2)),
+        (f"{integer_part}.4999", integer_part),
+        (f"{integer_part}.5001", integer_part + 1),
+    ):
+        assert rounded_units([float(text)], "pm25") == [expected]
+
+
+def test_co_half_even_on_tenths():
+    assert rounded_units([2.45, 2.55, 2.451, 0.05, 0.15], "co") == [24, 26, 25, 0, 2]
+
+
+# --- AQI, primary pollutants with ties, level, colour, exceedance ---------------------------------------------
+def _aqi_row(**iaqi):
+    t = ibis.memtable({k: [v] for k, v in iaqi.items()}, schema={k: "int64" for k in iaqi})
+    iaqis = {k: t[k] for k in iaqi}
+    aqi = A.aqi_of(iaqis)
+    cols = {"aqi": aqi, "primary": A.primary_pollutants(aqi, iaqis),
+            "exceeding": A.exceeding_pollutants(iaqis, "2012"),
+            "exceeding_2026": A.exceeding_pollutants(iaqis, "2026"), **A.level_columns(aqi)}
+    return t.select(**cols).to_pyarrow().to_pylist()[0]
+
+
+def test_primary_pollutant_ties_are_all_listed():
+    row = _aqi_row(so2=20, no2=120, pm10=120, pm25=119)
+    assert row["aqi"] == 120
+    assert row["primary"] == "NO2,PM10"
+    assert row["exceeding"] == "NO2,PM10,PM2.5"
+    assert row["exceeding_2026"] is None
+    assert (row["level"], row["category"], row["colour"]) == (3, "轻度污染", "#FF7E00")
+
+
+def test_no_primary_pollutant_at_50_or_below():
+    row = _aqi_row(so2=50, pm25=50)
+    assert row["aqi"] == 50 and row["primary"] is None and row["level"] == 1 and row["colour"] == "#00E400"
+
+
+def test_primary_at_51():
+    row = _aqi_row(so2=10, pm25=51)
+    assert row["primary"] == "PM2.5" and row["level"] == 2 and row["category"] == "良"
+
+
+@pytest.mark.parametrize(("aqi", "level"), [(0, 1), (50, 1), (51, 2), (100, 2), (101, 3), (150, 3), (151, 4),
+                                            (200, 4), (201, 5), (300, 5), (301, 6), (500, 6)])
+def test_level_edges(aqi, level):
+    assert _aqi_row(pm25=aqi)["level"] == level
