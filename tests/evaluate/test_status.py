@@ -294,6 +294,7 @@ def test_only_a_baseline_is_no_data(ganzhou):
     r = ev(ganzhou, (GZ, "3", 2020, 30.0), measure="3")
     assert r["status"] == "no_data" and r["rule"] == "only a baseline: no observation after the base year"
     assert (r["baseline"], r["baseline_source"], r["value"]) == (30.0, "region", None)
+    assert r["progress"] is None and r["expected_progress"] is None and r["cagr_status"] == "not_available"
 
 
 def test_no_observation_is_no_data(ganzhou):

@@ -330,7 +330,8 @@ def evaluation_core(
     trend = g.eval_kind.isin(["trend_improve", "trend_hold"])
     met_now, met_base = _met(g.x, g), _met(g.x0e, g)
     p = ibis.ifelse(numeric & ~met_base & (g.te != g.x0e), (g.x - g.x0e) / (g.te - g.x0e), ibis.null("float64"))
-    e = ibis.ifelse(g.span > 0, ibis.least((g.t - g.t0).cast("float64") / g.span, 1.0), 1.0)
+    e = ibis.cases((g.t.isnull(), ibis.null("float64")),
+                   (g.span > 0, ibis.least((g.t - g.t0).cast("float64") / g.span, 1.0)), else_=1.0)
     g = g.mutate(met_now=met_now, met_base=met_base, progress=p, expected_progress=ibis.ifelse(numeric, e, None),
                  dbase=g.d * (g.x - g.x0), dprev=g.d * (g.x - g.xp))
 
