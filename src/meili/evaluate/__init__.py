@@ -7,6 +7,7 @@ Rules: ``docs/methodology.md``; parameters: ``src/meili/data/methods/*.yaml``.
 """
 
 from meili.evaluate.assignments import Assignment, AssignmentError, load_assignments, validate_assignments
+from meili.evaluate.composite import METHODS, RankingError, measure_scores_expr, rank
 from meili.evaluate.params import MethodParamsError, cagr_params, composite_params, status_params
 from meili.evaluate.status import (
     COLUMNS,
@@ -16,9 +17,27 @@ from meili.evaluate.status import (
     evaluate,
     evaluate_expr,
 )
+from meili.evaluate.summary import category_summary, county_ranking
 
 __all__ = [
-    "COLUMNS", "STATUSES", "Assignment", "AssignmentError", "EvaluationError", "MethodParamsError", "cagr_params",
-    "composite_params", "default_milestone", "evaluate", "evaluate_expr", "load_assignments", "status_params",
+    "COLUMNS",
+    "METHODS",
+    "STATUSES",
+    "Assignment",
+    "AssignmentError",
+    "EvaluationError",
+    "MethodParamsError",
+    "RankingError",
+    "cagr_params",
+    "category_summary",
+    "composite_params",
+    "county_ranking",
+    "default_milestone",
+    "evaluate",
+    "evaluate_expr",
+    "load_assignments",
+    "measure_scores_expr",
+    "rank",
+    "status_params",
     "validate_assignments",
 ]
