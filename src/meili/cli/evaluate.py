@@ -1,0 +1,146 @@
+"""``meili evaluate`` and ``meili rank``: thin wrappers over :mod:`meili.evaluate`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import pyarrow as pa
+import typer
+
+from meili.cli._common import OutputFormat, WorkspaceOption, user_errors, write_rows
+from meili.evaluate import AssignmentError, EvaluationError, MethodParamsError, load_assignments
+from meili.evaluate import evaluate as _evaluate
+from meili.evaluate.composite import METHODS, RankingError
+from meili.evaluate.composite import rank as _rank
+from meili.plan import PlanError, UnknownRegionError, load_plan, load_regions
+
+#: Columns of ``meili evaluate`` in csv/json (every explaining input), and the shorter set shown as a table.
+EVALUATE_COLUMNS = (
+    "region", "measure", "year", "milestone", "value", "value_year", "target", "status", "progress",
+    "expected_progress", "required_annual_change", "projection", "cagr_ratio", "cagr_status", "rule", "target_kind",
+    "target_value", "baseline", "baseline_year", "baseline_source", "previous_value", "previous_year",
+    "projection_points", "projection_meets_target", "tolerance", "cagr_method", "assigned_by", "document", "note",
+)
+TABLE_COLUMNS = ("region", "measure", "milestone", "status", "value", "value_year", "target", "baseline",
+                 "progress", "expected_progress", "required_annual_change", "projection", "cagr_status", "rule")
+
+_STRING_COLUMNS = ("plan", "region", "measure", "state", "unit", "source", "note")
+
+
+class ObservationsError(ValueError):
+    """Observations that cannot be read; bilingual message naming the file."""
+
+
+def read_observations(path: Path) -> pa.Table:
+    """The long observation format ``plan,region,measure,year,value,state,…`` from a CSV or Parquet file."""
+    try:
+        if path.suffix.lower() == ".parquet":
+            import pyarrow.parquet as pq
+
+            return pq.read_table(path)
+        import pyarrow.csv as pcsv
+
+        head = path.read_text(encoding="utf-8-sig").splitlines()[0].split(",")
+        types = {c: pa.string() for c in head if c in _STRING_COLUMNS}
+        types |= {c: t for c, t in (("year", pa.int64()), ("value", pa.float64())) if c in head}
+        return pcsv.read_csv(path, convert_options=pcsv.ConvertOptions(column_types=types))
+    except (OSError, IndexError, pa.ArrowInvalid) as e:
+        raise ObservationsError(f"{path}: 无法读取观测数据 / cannot read observations: {e}") from None
+
+
+def _observations(plan_id: str, observations: Path | None, workspace: Path | None) -> pa.Table:
+    if observations is not None:
+        return read_observations(observations)
+    try:
+        from meili.store import open_workspace  # type: ignore[attr-defined]
+    except ImportError:
+        raise ObservationsError(
+            "观测数据库尚不可用 / the observation store is not available in this version: "
+            "pass --observations FILE.csv (columns plan,region,measure,year,value,state)") from None
+    return open_workspace(workspace).current_observations(plan=plan_id)
+
+
+def _regions(keys: list[str] | None) -> list[str] | None:
+    return [load_regions().resolve(k) for k in keys] if keys else None
+
+
+def _display(rows: list[dict], digits: int = 3) -> list[dict]:
+    return [{k: round(v, digits) if isinstance(v, float) else v for k, v in r.items()} for r in rows]
+
+
+_ERRORS = (PlanError, EvaluationError, AssignmentError, MethodParamsError, RankingError, UnknownRegionError,
+           ObservationsError)
+
+PlanOpt = Annotated[str, typer.Option("--plan", "-p", help="规划 / plan id or plan file.")]
+YearOpt = Annotated[int, typer.Option("--year", "-y", help="评估年份 / evaluation year (observations up to it).")]
+RegionOpt = Annotated[list[str] | None, typer.Option("--region", "-r",
+                                                     help="区域 / region code or name (repeatable; default: all).")]
+ObsOpt = Annotated[Path | None, typer.Option("--observations", "-o", exists=True, dir_okay=False,
+                                             help="观测数据 CSV/Parquet (long format) instead of the workspace.")]
+AssignOpt = Annotated[Path | None, typer.Option("--assignments", "-a", exists=True, dir_okay=False,
+                                                help="下达目标文件 / YAML file of assigned delegated targets.")]
+FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="输出格式 / output format.")]
+
+
+def evaluate(
+    plan: PlanOpt = "ganzhou",
+    year: YearOpt = ...,  # type: ignore[assignment]
+    region: RegionOpt = None,
+    milestone: Annotated[str | None, typer.Option(
+        "--milestone", "-m", help="目标年 / milestone year, or 'all' (default: the next milestone).")] = None,
+    observations: ObsOpt = None,
+    assignments: AssignOpt = None,
+    fmt: FormatOpt = OutputFormat.table,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """评估 / Status of every measure: achieved, on_track, lagging, regressing, no_data, target_pending…"""
+    with user_errors(*_ERRORS):
+        p = load_plan(plan)
+        ms = None if milestone is None else (milestone if milestone == "all" else _int(milestone))
+        assigned = load_assignments(assignments, p) if assignments else []
+        t = _evaluate(p, _observations(p.id, observations, workspace), year, milestone=ms,
+                      regions=_regions(region), assignments=assigned)
+    rows = t.to_pylist()
+    if fmt == OutputFormat.table:
+        write_rows(_display(rows), fmt, title=f"{p.title} — 评估 / evaluation {year}", columns=TABLE_COLUMNS)
+    else:
+        write_rows(rows, fmt, columns=EVALUATE_COLUMNS)
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise EvaluationError(f"目标年须为年份或 all / milestone must be a year or 'all', not {text!r}") from None
+
+
+def rank(
+    plan: PlanOpt = "ganzhou",
+    year: YearOpt = ...,  # type: ignore[assignment]
+    method: Annotated[str, typer.Option(
+        "--method", help=f"方法 / method: {' | '.join(METHODS)} (功效系数法 | 进展).")] = "efficacy",
+    region: RegionOpt = None,
+    previous_year: Annotated[int | None, typer.Option(
+        "--previous-year", help="排名变化对比年 / year the rank change is measured from (default: year − 1).")] = None,
+    observations: ObsOpt = None,
+    assignments: AssignOpt = None,
+    fmt: FormatOpt = OutputFormat.table,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """排名 / Composite score and rank of regions (default: the plan region's counties), per category and overall."""
+    with user_errors(*_ERRORS):
+        p = load_plan(plan)
+        assigned = load_assignments(assignments, p) if assignments else []
+        t = _rank(p, _observations(p.id, observations, workspace), year, method=method,  # type: ignore[arg-type]
+                  regions=_regions(region), assignments=assigned, previous_year=previous_year)
+    rows = t.to_pylist()
+    if fmt == OutputFormat.table:
+        for r in rows:
+            r["loo"] = f"{r['loo_changes']}/{r['loo_measures']}"
+        cols = ["rank", "region", "region_name", "score", "rank_change", "missing", "loo",
+                *[c for c in t.column_names if c.startswith("score_")]]
+        write_rows(rows, fmt, title=f"{p.title} — 排名 / ranking {year} ({method}); loo = 去一法排名变化 / "
+                   "leave-one-out rank changes", columns=cols)
+    else:
+        write_rows(rows, fmt, title=f"{p.title} — 排名 / ranking {year} ({method})")
