@@ -35,7 +35,7 @@ def test_evaluate_csv_columns_and_values():
 
 
 def test_evaluate_with_assignments_json_and_milestone():
-    r = run("evaluate", "-y", "2023", "-r", "360700", "-o", OBS, "-a", str(DATA / "assignments.yaml"), "-f", "json",
+    r = run("evaluate", "-y", "2023", "-r", "360700", "--observations", OBS, "-a", str(DATA / "assignments.yaml"), "-f", "json",
             "-m", "2025")
     assert r.exit_code == 0, r.output
     rows = {x["measure"]: x for x in json.loads(r.stdout)}
@@ -45,27 +45,39 @@ def test_evaluate_with_assignments_json_and_milestone():
 
 
 def test_evaluate_table_and_errors(tmp_path):
-    r = run("evaluate", "-y", "2023", "-r", "360700", "-o", OBS)
+    r = run("evaluate", "-y", "2023", "-r", "360700", "--observations", OBS)
     assert r.exit_code == 0 and "on_track" in r.stdout
     bad = tmp_path / "a.yaml"
     bad.write_text("assignments:\n  - {plan: ganzhou, measure: '3', milestone: 2025, target: '36', "
                    "assigned_by: province, document: x}\n", encoding="utf-8")
-    r = run("evaluate", "-y", "2023", "-o", OBS, "-a", str(bad))
+    r = run("evaluate", "-y", "2023", "--observations", OBS, "-a", str(bad))
     assert r.exit_code == 1 and "not delegated" in r.output
-    r = run("evaluate", "-y", "2023", "-o", OBS, "-m", "2030")
+    r = run("evaluate", "-y", "2023", "--observations", OBS, "-m", "2030")
     assert r.exit_code == 1 and "not milestones" in r.output
-    r = run("evaluate", "-y", "2023", "-o", OBS, "-r", "火星")
+    r = run("evaluate", "-y", "2023", "--observations", OBS, "-r", "火星")
     assert r.exit_code == 1 and "unknown region" in r.output
 
 
-def test_evaluate_without_store_says_what_to_do(tmp_path):
+def test_evaluate_outside_a_workspace_says_what_to_do(tmp_path):
     r = run("evaluate", "-y", "2023", "-w", str(tmp_path))
     assert r.exit_code == 1
-    assert "--observations" in r.output or "workspace" in r.output
+    assert "meili init" in r.output and str(tmp_path) in r.output
+
+
+def test_evaluate_reads_the_workspace(tmp_path):
+    from meili.ingest.observations import import_files
+    from meili.store import init_workspace
+
+    ws = init_workspace(tmp_path / "ws")
+    import_files(ws, [OBS])
+    from_file = run("evaluate", "-y", "2023", "--observations", OBS, "--format", "csv")
+    from_ws = run("evaluate", "-y", "2023", "-w", str(ws.root), "--format", "csv")
+    assert from_ws.exit_code == 0, from_ws.output
+    assert from_ws.stdout == from_file.stdout
 
 
 def test_rank_csv():
-    r = run("rank", "--plan", "ganzhou", "--year", "2023", "--method", "efficacy", "-o", OBS, "--format", "csv")
+    r = run("rank", "--plan", "ganzhou", "--year", "2023", "--method", "efficacy", "--observations", OBS, "--format", "csv")
     assert r.exit_code == 0, r.output
     rows = list(csv.DictReader(io.StringIO(r.stdout)))
     assert {"region", "score", "rank", "rank_change"} <= set(rows[0])
@@ -76,5 +88,5 @@ def test_rank_csv():
     by = {x["region"]: x for x in rows}
     assert (by["360702"]["rank"], by["360702"]["rank_change"]) == ("1", "1")
     assert (by["360703"]["rank"], by["360703"]["rank_change"]) == ("2", "-1")
-    r = run("rank", "-y", "2023", "--method", "magic", "-o", OBS)
+    r = run("rank", "-y", "2023", "--method", "magic", "--observations", OBS)
     assert r.exit_code == 1 and "unknown method" in r.output

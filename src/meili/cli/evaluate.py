@@ -14,6 +14,7 @@ from meili.evaluate import evaluate as _evaluate
 from meili.evaluate.composite import METHODS, RankingError
 from meili.evaluate.composite import rank as _rank
 from meili.plan import PlanError, UnknownRegionError, load_plan, load_regions
+from meili.store import StoreError, open_workspace
 
 #: Columns of ``meili evaluate`` in csv/json (every explaining input), and the shorter set shown as a table.
 EVALUATE_COLUMNS = (
@@ -52,12 +53,6 @@ def read_observations(path: Path) -> pa.Table:
 def _observations(plan_id: str, observations: Path | None, workspace: Path | None) -> pa.Table:
     if observations is not None:
         return read_observations(observations)
-    try:
-        from meili.store import open_workspace  # type: ignore[attr-defined]
-    except ImportError:
-        raise ObservationsError(
-            "观测数据库尚不可用 / the observation store is not available in this version: "
-            "pass --observations FILE.csv (columns plan,region,measure,year,value,state)") from None
     return open_workspace(workspace).current_observations(plan=plan_id)
 
 
@@ -70,13 +65,13 @@ def _display(rows: list[dict], digits: int = 3) -> list[dict]:
 
 
 _ERRORS = (PlanError, EvaluationError, AssignmentError, MethodParamsError, RankingError, UnknownRegionError,
-           ObservationsError)
+           ObservationsError, StoreError)
 
 PlanOpt = Annotated[str, typer.Option("--plan", "-p", help="规划 / plan id or plan file.")]
 YearOpt = Annotated[int, typer.Option("--year", "-y", help="评估年份 / evaluation year (observations up to it).")]
 RegionOpt = Annotated[list[str] | None, typer.Option("--region", "-r",
                                                      help="区域 / region code or name (repeatable; default: all).")]
-ObsOpt = Annotated[Path | None, typer.Option("--observations", "-o", exists=True, dir_okay=False,
+ObsOpt = Annotated[Path | None, typer.Option("--observations", exists=True, dir_okay=False,
                                              help="观测数据 CSV/Parquet (long format) instead of the workspace.")]
 AssignOpt = Annotated[Path | None, typer.Option("--assignments", "-a", exists=True, dir_okay=False,
                                                 help="下达目标文件 / YAML file of assigned delegated targets.")]
