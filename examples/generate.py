@@ -1,6 +1,6 @@
 """Write examples/ganzhou/observations_2020_2024.csv (fixed seed): `PYTHONPATH=src python examples/generate.py`.
 
-The rows come from :func:`meili.store.examples.example_rows`: the plan's 附表 baselines and published figures where
+The rows come from :func:`meili.examples.example_rows`: the plan's 附表 baselines and published figures where
 known (cited in `source`), the rest simulated (`source = 示例数据（模拟）`). Same seed, same file.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from meili.store.examples import SEED, example_csv
+from meili.examples import SEED, example_csv
 
 OUT = Path(__file__).resolve().parent / "ganzhou" / "observations_2020_2024.csv"
 

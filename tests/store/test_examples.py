@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from meili.examples import EXAMPLE_CSV, PLAN_SOURCE, PUBLISHED, SIMULATED, example_csv, load_example
 from meili.store import open_workspace
-from meili.store.examples import EXAMPLE_CSV, PLAN_SOURCE, PUBLISHED, SIMULATED, example_csv, load_example
 
 
 def test_bundled_csv_is_what_the_generator_writes():

@@ -1,5 +1,7 @@
 """The bundled example: Ganzhou observations 2020–2024 in the CSV long format, and loading them into a workspace.
 
+It sits above the store (it uses plans, ingest and store), beside the demo that runs it.
+
 Real values where they are known — the plan's 附表 baselines (2020, or 2021 for the starred ones) and published
 figures for the 中心城区 (PM2.5 2021 = 23 and 2022 = 21 μg/m³, 优良天数比率 2022 = 92.6 %) — each citing its
 source; everything else is simulated with a fixed seed, ``source = 示例数据（模拟）``: plausible paths from the
@@ -31,7 +33,7 @@ COUNT_UNITS = {"家", "个", "座"}
 #: County profiles: share of the way to the target reached by 2025.
 PROFILES = {"leader": 1.25, "steady": 0.95, "lagging": 0.45, "regressing": -0.4}
 
-EXAMPLE_CSV = Path(__file__).resolve().parents[3] / "examples" / "ganzhou" / "observations_2020_2024.csv"
+EXAMPLE_CSV = Path(__file__).resolve().parents[2] / "examples" / "ganzhou" / "observations_2020_2024.csv"
 COLUMNS = ["plan", "region", "measure", "year", "value", "state", "unit", "source", "note", "provisional"]
 
 
@@ -165,4 +167,4 @@ def load_example(workspace_dir: str | Path) -> ImportResult:
     if not path.is_file():  # an installed package without the repository's examples/: generate the same rows
         path = ws.root / "observations_2020_2024.csv"
         path.write_text(example_csv(), encoding="utf-8")
-    return import_files(ws, [path], producer="meili.store.examples.load_example")
+    return import_files(ws, [path], producer="meili demo (bundled example)")
