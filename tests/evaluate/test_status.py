@@ -342,3 +342,18 @@ def test_ibis_table_input_and_plan_filter(ganzhou):
     t = obs((GZ, "3", 2023, 31.3)).to_pylist() + obs((GZ, "3", 2023, 99.0), plan="jiangxi").to_pylist()
     r = row(evaluate(ganzhou, ibis.memtable(pa.Table.from_pylist(t)), 2023), GZ, "3")
     assert r["value"] == 31.3 and r["status"] == "lagging"
+
+
+def test_scoped_measures_are_read_from_their_region_group_for_the_city(ganzhou):
+    """16.1 (PM2.5 中心城区) is recorded under central_urban; the city's evaluation reads it there.
+
+    Hand-worked: baseline 30.3 (2020), target ≤ 25.5 (2025); 2023 value 27.9 → p = (27.9−30.3)/(25.5−30.3) = 0.5,
+    e = 3/5 = 0.6 → lagging. A value recorded for 360700 itself for the same year wins (26.0 → p = 0.8958 → on track).
+    """
+    ev = evaluate(ganzhou, obs(("central_urban", "16.1", 2023, 27.9)), 2023, regions=["360700"])
+    r = row(ev, "360700", "16.1")
+    assert r["status"] == "lagging" and r["progress"] == pytest.approx(0.5)
+    ev = evaluate(ganzhou, obs(("central_urban", "16.1", 2023, 27.9), ("360700", "16.1", 2023, 26.0)), 2023,
+                  regions=["360700", "central_urban"])
+    assert row(ev, "360700", "16.1")["status"] == "on_track"
+    assert row(ev, "central_urban", "16.1")["status"] == "lagging"

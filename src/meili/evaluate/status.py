@@ -168,6 +168,24 @@ def as_ibis(observations: pa.Table | ir.Table) -> ir.Table:
     return t.select(**cols)
 
 
+def _scope_groups_speak_for_the_plan_region(plan: Plan, obs: ir.Table) -> ir.Table:
+    """Add, for the plan's own region, the observations of each scoped measure's region group.
+
+    A measure scoped to a group (16.1 PM2.5 中心城区 → ``central_urban``) has its baseline and target for that
+    group, and its values are recorded there; the city's evaluation (region ``plan.region``) reads them from the
+    group. A value recorded for the plan region itself, for the same measure and year, takes precedence.
+    """
+    scoped = [(m.id, m.scope_group) for m in plan.measures if m.scope_group]
+    if not scoped:
+        return obs
+    S = ibis.memtable(pa.table({"s_measure": [m for m, _ in scoped], "s_group": [g for _, g in scoped]}))
+    from_group = obs.join(S, [obs.measure == S.s_measure, obs.region == S.s_group]).select(
+        **{c: (ibis.literal(plan.region) if c == "region" else obs[c]) for c in obs.columns})
+    own = obs.filter(obs.region == plan.region)
+    from_group = from_group.anti_join(own, ["measure", "year"])
+    return obs.union(from_group)
+
+
 def _regions_of(obs: ir.Table, regions: Sequence[str] | None) -> ir.Table:
     if regions is not None:
         return ibis.memtable(pa.table({"region": pa.array([str(r) for r in regions], pa.string())}))
@@ -244,6 +262,7 @@ def evaluation_core(
     obs = as_ibis(observations)
     if "plan" in obs.columns:
         obs = obs.filter(obs.plan.isnull() | (obs.plan == plan.id))
+    obs = _scope_groups_speak_for_the_plan_region(plan, obs)
     ids = [m.id for m in plan.measures]
     all_obs = obs
     obs = obs.filter((obs.year <= year) & obs.measure.isin(ids))
