@@ -1,18 +1,143 @@
-"""``meili demo``: the main job on the bundled example, end to end."""
+"""``meili demo``: the main job on the bundled example, end to end.
+
+plans → a workspace with the example reports → air measures 16/17 from real hourly data → water measures 18/19
+from monthly samples → the evaluation of 2024 against the 2025 milestone and the county ranking.
+"""
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
 from meili.cli._common import console
-from meili.cli.plan import show_indicator_system
-from meili.plan import load_plan
+from meili.plan import load_plan, load_regions
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
+STATUS_LABELS = {"achieved": "已达标 achieved", "on_track": "进度正常 on track", "lagging": "滞后 lagging",
+                 "regressing": "退步 regressing", "no_data": "无数据 no data", "target_pending": "待下达 pending",
+                 "not_applicable": "不适用 n/a"}
 
 
-def demo() -> None:
-    """演示 / Run the main job on the bundled example: load the plans and show Ganzhou's indicator system."""
-    province = load_plan("jiangxi")
-    city = load_plan("ganzhou")
-    console.print(f"[bold]{province.title}[/] — {len(province.categories)} 样板 (categories), "
-                  f"milestones {', '.join(map(str, province.milestones))}")
-    console.print(f"[bold]{city.title}[/] — parent: {city.parent}, {len(city.indicators)} indicators, "
-                  f"{len(city.measures)} measures, {len(city.delegated_targets())} targets assigned by a higher level")
-    show_indicator_system(city)
+def demo(
+    workspace: Annotated[Path | None, typer.Option(
+        "--workspace", "-w", help="工作区目录（默认新建临时目录）/ workspace folder (default: a new temporary one)")] = None,
+    year: Annotated[int, typer.Option(help="评估年份 / year evaluated")] = 2024,
+) -> None:
+    """演示 / Run the main job on the bundled example: plans, data, air and water measures, evaluation, ranking."""
+    from meili.evaluate.summary import category_summary, county_ranking
+    from meili.examples import load_example
+    from meili.store import open_workspace
+
+    if not EXAMPLES.is_dir():
+        console.print(f"[red]示例数据不在 / the bundled example is not at {EXAMPLES}[/] (run from a checkout)")
+        raise typer.Exit(1)
+    province, city = load_plan("jiangxi"), load_plan("ganzhou")
+    step = _steps(5)
+
+    step("规划 / plans")
+    console.print(f"  {province.title}: {len(province.categories)} 样板, milestones "
+                  f"{', '.join(map(str, province.milestones))}")
+    console.print(f"  {city.title}: {len(city.indicators)} 指标 indicators, {len(city.measures)} 测度 measures "
+                  f"({len(city.delegated_targets())} targets assigned by a higher level)")
+
+    step("工作区与示例填报数据 / workspace and the example reports 2020–2024")
+    root = workspace or Path(tempfile.mkdtemp(prefix="meili-demo-"))
+    console.print(f"  {load_example(root).summary()}", highlight=False)
+    ws = open_workspace(root)
+
+    step("空气质量 16.1/17.1：真实小时数据 / air quality from real hourly data (赣州 2019)")
+    _air(ws)
+
+    step(f"地表水 18/19：断面监测数据 / surface water from section samples ({year}, synthetic)")
+    _water(ws, year)
+
+    step(f"评估 {year} → 2025 / evaluation against the 2025 milestone")
+    observations = ws.current_observations(plan=city.id)
+    summary = category_summary(city, observations, year)
+    _print_summary(summary, city.region)
+    ranking = county_ranking(city, observations, year)
+    _print_ranking(ranking, year)
+    console.print(f"\n工作区 / workspace: {root}\n  meili evaluate --plan ganzhou --year {year} -w {root}\n"
+                  f"  meili rank --plan ganzhou --year {year} --method progress -w {root}\n"
+                  f"  meili data history --region 中心城区 --measure 16.1 -w {root}", highlight=False)
+
+
+def _steps(total: int):
+    n = iter(range(1, total + 1))
+
+    def step(text: str) -> None:
+        console.print(f"\n[bold cyan][{next(n)}/{total}][/] [bold]{text}[/]")
+
+    return step
+
+
+def _air(ws) -> None:
+    from meili.ingest.air import read_hourly, read_stations
+    from meili.ingest.computed import record_computed
+    from meili.standards.air.indicators import plan_indicators
+
+    hourly_file = EXAMPLES / "air" / "ganzhou-2019-hourly.parquet"
+    registry = read_stations(EXAMPLES / "air" / "ganzhou-stations.csv")
+    hourly = read_hourly([hourly_file], stations=registry)
+    rows = plan_indicators(hourly, registry.table, year=2019, sources=[hourly_file.name])
+    result, _ = record_computed(ws, rows, [hourly_file], "meili demo: air indicators")
+    for r in rows.to_pylist():
+        if r["value"] is not None:
+            console.print(f"  {r['measure']} 中心城区 2019 = {r['value']:g} {r['unit']} "
+                          f"({'暂定 provisional' if r['state'] == 'incomplete' else r['state']}; {r['note']})",
+                          highlight=False)
+    console.print(f"  {result.summary()}", highlight=False)
+
+
+def _water(ws, year: int) -> None:
+    from meili.ingest.computed import record_computed
+    from meili.ingest.water import read_samples, read_sections
+    from meili.standards.water.pipeline import water_indicators
+
+    samples_file, sections_file = EXAMPLES / "water" / "samples.csv", EXAMPLES / "water" / "sections.csv"
+    sections = read_sections(sections_file)
+    data = read_samples(samples_file, sections)
+    rows = water_indicators(data.samples, data.sections, year=year, source=samples_file.name)
+    result, _ = record_computed(ws, rows, [samples_file, sections_file], "meili demo: water indicators")
+    city = {r["measure"]: r["value"] for r in rows.to_pylist() if r["region"] == "360700"}
+    console.print("  赣州市 " + ", ".join(f"{m} = {v:.1f} %" for m, v in sorted(city.items()) if v is not None))
+    console.print(f"  {result.summary()}（修订 = 示例填报值被监测计算值取代 / revised = reported example values "
+                  f"replaced by computed ones, old revisions kept）", highlight=False)
+
+
+def _print_summary(summary, region: str) -> None:
+    statuses = list(STATUS_LABELS)
+    table = Table(title=f"{load_regions().name(region)} · 各类别测度状态 / measures by status and category")
+    table.add_column("类别 category")
+    for s in statuses:
+        table.add_column(STATUS_LABELS[s], justify="right")
+    table.add_column("合计 total", justify="right")
+    totals = dict.fromkeys([*statuses, "total"], 0)
+    for r in summary.to_pylist():
+        table.add_row(r["name"], *(str(r[s] or "") for s in statuses), str(r["total"]))
+        for s in totals:
+            totals[s] += r[s]
+    table.add_row("[bold]合计 total[/]", *(f"[bold]{totals[s]}[/]" for s in statuses), f"[bold]{totals['total']}[/]")
+    console.print(table)
+
+
+def _print_ranking(ranking, year: int) -> None:
+    rows = ranking.to_pylist()
+    top = max((r["score"] for r in rows), default=100)
+    table = Table(title=f"县（市、区）综合得分排名 {year}（功效系数法）/ county ranking, efficacy method")
+    for col, justify in (("名次 rank", "right"), ("县 county", "left"), ("得分 score", "right"),
+                         ("", "left"), ("变化 change", "right"), ("留一敏感 LOO", "right")):
+        table.add_column(col, justify=justify)
+    for r in rows:
+        bar = "█" * max(1, round(40 * (r["score"] - 60) / max(top - 60, 1e-9)))
+        change = r["rank_change"]
+        arrow = "—" if change is None else ("↑" if change > 0 else "↓" if change < 0 else "=")
+        table.add_row(str(r["rank"]), r["region_name"], f"{r['score']:.2f}", f"[green]{bar}[/]",
+                      f"{arrow}{abs(change) if change else ''}", f"{r['loo_changes']}/{r['loo_measures']}")
+    console.print(table)
+    console.print("留一敏感 LOO: 逐一去掉一个测度时名次改变的次数 / measures whose removal changes the rank "
+                  "(docs/methodology.md §6)")
