@@ -357,3 +357,15 @@ def test_scoped_measures_are_read_from_their_region_group_for_the_city(ganzhou):
                   regions=["360700", "central_urban"])
     assert row(ev, "360700", "16.1")["status"] == "on_track"
     assert row(ev, "central_urban", "16.1")["status"] == "lagging"
+
+
+def test_a_region_group_is_evaluated_on_its_own_measures(ganzhou):
+    """中心城区 is judged on the measures scoped to it (16.1, 17.1, 21.1, 22.1) and on others only where it has data;
+    the rest are not applicable to it (not 'no data': nobody is expected to report them for the group)."""
+    ev = evaluate(ganzhou, obs(("central_urban", "16.1", 2023, 27.9), ("central_urban", "3", 2023, 33.0)), 2023,
+                  regions=["central_urban"])
+    assert row(ev, "central_urban", "16.1")["status"] == "lagging"
+    assert row(ev, "central_urban", "17.1")["status"] == "no_data"        # its own measure, not reported
+    assert row(ev, "central_urban", "3")["status"] != "not_applicable"    # reported for the group: evaluated
+    r = row(ev, "central_urban", "4")
+    assert (r["status"], r["rule"]) == ("not_applicable", "not a measure of this region group")

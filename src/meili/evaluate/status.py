@@ -91,6 +91,7 @@ def measure_table(plan: Plan, params: StatusParams | None = None) -> pa.Table:
             "measure": m.id, "order": i, "category": m.category, "indicator_no": m.no,
             "direction": m.direction.value, "d": 1 if m.direction == Direction.HIGHER else -1,
             "is_state": m.is_state, "pct": (m.unit or "").strip() in ("%", "％"), "county_measure": m.county,
+            "scope_group": m.scope_group or "",
             "base_year": b.year, "plan_baseline": base, "baseline_text": b.text,
             "tol_rel": 0.0 if m.is_state else tol.relative, "tol_abs": 0.0 if m.is_state else tol.absolute,
         })
@@ -140,9 +141,11 @@ def vocabulary_table(plan: Plan, params: StatusParams | None = None) -> pa.Table
 
 
 def _region_table() -> pa.Table:
-    regs = load_regions().regions
-    return pa.table({"region": [r.code for r in regs],
-                     "is_county": [r.level == "county" for r in regs]})
+    regions = load_regions()
+    codes = [r.code for r in regions.regions] + [g.id for g in regions.groups]
+    return pa.table({"region": codes,
+                     "is_county": [r.level == "county" for r in regions.regions] + [False] * len(regions.groups),
+                     "is_group": [False] * len(regions.regions) + [True] * len(regions.groups)})
 
 
 # --- observations ---------------------------------------------------------------------------------------------
@@ -301,7 +304,8 @@ def evaluation_core(
 
     grid = _regions_of(all_obs, regions).cross_join(M).cross_join(ibis.memtable(
         pa.table({"milestone": pa.array(milestones, pa.int64())})))
-    grid = grid.left_join(R, "region").select(grid, is_county=ibis.coalesce(R.is_county, False))
+    grid = grid.left_join(R, "region").select(grid, is_county=ibis.coalesce(R.is_county, False),
+                                              is_group=ibis.coalesce(R.is_group, False))
     g = grid.left_join(S, ["region", "measure"]).select(grid, *[S[c] for c in S.columns if c not in ("region", "measure")])
     # Targets: a region-specific assignment wins over the plan-wide target.
     Tg = T.filter(T.region == "*").drop("region")
@@ -354,12 +358,16 @@ def evaluation_core(
     g = g.mutate(met_now=met_now, met_base=met_base, progress=p, expected_progress=ibis.ifelse(numeric, e, None),
                  dbase=g.d * (g.x - g.x0), dprev=g.d * (g.x - g.xp))
 
-    not_app = (g.eval_kind == "none") | ibis.coalesce(g.na_any, False) | (g.is_county & ~g.county_measure)
+    # A region group (中心城区…) is evaluated on the measures scoped to it, and on others only where it has data.
+    off_group = g.is_group & (g.scope_group != g.region) & g.t_last.isnull() & g.x0_obs.isnull()
+    not_app = ((g.eval_kind == "none") | ibis.coalesce(g.na_any, False) | (g.is_county & ~g.county_measure)
+               | off_group)
     improve, hold = g.eval_kind == "trend_improve", g.eval_kind == "trend_hold"
     rule = ibis.cases(
         (g.eval_kind == "none", "no target for this milestone"),
         (ibis.coalesce(g.na_any, False), "marked not applicable in the observations"),
         (g.is_county & ~g.county_measure, "no county value for this measure"),
+        (off_group, "not a measure of this region group"),
         (g.eval_kind == "pending", "delegated target not yet assigned"),
         (g.x.isnull() & g.x0.notnull() & ~cum, "only a baseline: no observation after the base year"),
         (g.x.isnull(), "no observation"),
