@@ -41,8 +41,9 @@ def python_aqi_rate(sample) -> tuple[float, int]:
     CO is its ``co_1h`` table (mg/m³, as ours): ``co_8h`` does not exist in ALGO_MEP and returned None at once,
     so python-aqi did only five of the six IAQIs before (measurement fixed, it made python-aqi look faster)."""
     import aqi
+    from aqi.constants import POLLUTANT_CO_1H
 
-    pairs = [("so2", aqi.POLLUTANT_SO2_1H), ("no2", aqi.POLLUTANT_NO2_1H), ("co", aqi.POLLUTANT_CO_1H),
+    pairs = [("so2", aqi.POLLUTANT_SO2_1H), ("no2", aqi.POLLUTANT_NO2_1H), ("co", POLLUTANT_CO_1H),
              ("o3", aqi.POLLUTANT_O3_1H), ("pm10", aqi.POLLUTANT_PM10), ("pm25", aqi.POLLUTANT_PM25)]
     errors = 0
     start = time.perf_counter()
