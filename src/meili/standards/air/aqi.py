@@ -91,52 +91,85 @@ def indicator_iaqi(
     return ibis.cases(*((regime == name, expr) for name, expr in per_regime.items()), else_=ibis.null("int64"))
 
 
+def iaqi_lookup(values: ir.Column, pollutant: str, indicator: str, *, method: str = "any") -> ir.Table:
+    """IAQI of each distinct concentration of ``values``, under every regime: ``_v`` (the concentration as given),
+    ``_i<regime>`` (e.g. ``_i2012``) for each regime of ``tables/regimes.csv``.
+
+    Computed once per distinct value by the exact expressions :func:`rounded_concentration` and
+    :func:`indicator_iaqi`, so joining on ``_v`` gives the same IAQI as evaluating them per row: monitoring data
+    hold a few thousand distinct values per pollutant, a national year 13 million rows. Above-table rules that
+    report another indicator's IAQI (``use_indicator``) give NULL here; callers apply them per row.
+    """
+    distinct = values.name("_v").as_table().distinct()
+    units = rounded_concentration(distinct._v, pollutant)
+    return distinct.select(
+        "_v", **{f"_i{name}": indicator_iaqi(units, indicator, name, method=method) for name, _, _ in T.regimes()}
+    )
+
+
+def pick_regime(columns: dict[str, ir.IntegerValue], regime: ir.StringValue | str) -> ir.IntegerValue:
+    """The value of the row's regime from ``{regime: column}`` (a lookup joined by :func:`iaqi_lookup`)."""
+    if isinstance(regime, str):
+        return columns[regime]
+    return ibis.cases(*((regime == name, col) for name, col in columns.items()), else_=ibis.null("int64"))
+
+
 def aqi_of(iaqis: dict[str, ir.IntegerValue]) -> ir.IntegerValue:
     """AQI = max IAQI over the indicators present (HJ 633-2012 §4.4.1 式2); NULL when none is present."""
     values = list(iaqis.values())
     return ibis.greatest(*values) if len(values) > 1 else values[0]
 
 
+def _listed(parts: list[ir.StringValue]) -> ir.StringValue:
+    """The non-NULL parts joined by commas in their given order ('' when all are NULL); ``concat_ws`` skips NULLs
+    (DuckDB, Spark), which is much cheaper than building and filtering an array per row."""
+    return ibis.literal(",").join(parts)
+
+
 def primary_pollutants(aqi: ir.IntegerValue, iaqis: dict[str, ir.IntegerValue]) -> ir.StringValue:
     """首要污染物 (HJ 633-2012 §3.3, §4.4.2): when AQI > 50, every indicator whose IAQI equals the AQI, ties all
     listed (comma-separated, in the fixed order of ``iaqis``); NULL when AQI ≤ 50."""
     parts = [ibis.ifelse(value == aqi, T.DISPLAY_NAMES[name], ibis.null("string")) for name, value in iaqis.items()]
-    listed = ibis.array(parts).filter(lambda p: p.notnull()).join(",")
-    return ibis.ifelse(aqi > 50, listed, ibis.null("string"))
+    return ibis.ifelse(aqi > 50, _listed(parts), ibis.null("string"))
 
 
 def exceeding_pollutants(iaqis: dict[str, ir.IntegerValue], regime: ir.StringValue | str) -> ir.StringValue:
     """超标污染物 (HJ 633-2012 §3.4): indicators with IAQI > 100; dropped by HJ 633-2026 (NULL there)."""
     parts = [ibis.ifelse(value > 100, T.DISPLAY_NAMES[name], ibis.null("string")) for name, value in iaqis.items()]
-    listed = ibis.array(parts).filter(lambda p: p.notnull()).join(",")
-    listed = ibis.ifelse(listed == "", ibis.null("string"), listed)
+    listed = _listed(parts).nullif("")
     return ibis.ifelse(_lit_or_col(regime) == "2012", listed, ibis.null("string"))
 
 
-def level_columns(aqi: ir.IntegerValue) -> dict[str, ir.Value]:
-    """Level (1–6), category (Chinese, English) and colour of an AQI (HJ 633-2012 §4.3 表2, 附录A 表A.1)."""
+def level_of(aqi: ir.IntegerValue) -> ir.IntegerValue:
+    """AQI level 1–6 (HJ 633-2012 §4.3 表2); NULL when the AQI is NULL."""
+    rows = T.levels()
+    return ibis.cases(
+        *((aqi <= int(r["aqi_hi"]), ibis.literal(int(r["level"]), "int64")) for r in rows),
+        else_=ibis.ifelse(aqi.isnull(), ibis.null("int64"), ibis.literal(int(rows[-1]["level"]), "int64")),
+    )
+
+
+def level_labels(level: ir.IntegerValue) -> dict[str, ir.Value]:
+    """Category (Chinese, English) and colour of a level from :func:`level_of` (HJ 633-2012 表2, 附录A 表A.1)."""
     rows = T.levels()
 
-    def pick(field: str, dtype: str):
-        return ibis.cases(
-            *((aqi <= int(r["aqi_hi"]), ibis.literal(r[field]).cast(dtype)) for r in rows),
-            else_=ibis.literal(rows[-1][field]).cast(dtype),
-        )
+    def pick(value):
+        return ibis.cases(*((level == int(r["level"]), value(r)) for r in rows), else_=ibis.null("string"))
 
-    colour = {
-        r["level"]: "#{:02X}{:02X}{:02X}".format(int(r["red"]), int(r["green"]), int(r["blue"])) for r in rows
-    }
-    level = pick("level", "int64")
     return {
-        "level": ibis.ifelse(aqi.isnull(), ibis.null("int64"), level),
-        "category": ibis.ifelse(aqi.isnull(), ibis.null("string"), pick("category_zh", "string")),
-        "category_en": ibis.ifelse(aqi.isnull(), ibis.null("string"), pick("category_en", "string")),
-        "colour": ibis.ifelse(
-            aqi.isnull(),
-            ibis.null("string"),
-            ibis.cases(*((level == int(k), v) for k, v in colour.items()), else_=ibis.null("string")),
-        ),
+        "category": pick(lambda r: r["category_zh"]),
+        "category_en": pick(lambda r: r["category_en"]),
+        "colour": pick(lambda r: "#{:02X}{:02X}{:02X}".format(int(r["red"]), int(r["green"]), int(r["blue"]))),
     }
+
+
+def level_columns(aqi: ir.IntegerValue) -> dict[str, ir.Value]:
+    """Level (1–6), category (Chinese, English) and colour of an AQI (HJ 633-2012 §4.3 表2, 附录A 表A.1).
+
+    Pipelines should materialise :func:`level_of` first and call :func:`level_labels` on it, so that the level
+    ladder is evaluated once per row."""
+    level = level_of(aqi)
+    return {"level": level, **level_labels(level)}
 
 
 def regime_of(day: ir.DateValue, standard: str = "auto") -> ir.StringValue:

@@ -66,18 +66,29 @@ def hourly_aqi(hourly: ir.Table, *, method: str = "cnemc", standard: str = "auto
             _o3_8=_moving(t, "o3", 8, validity["moving_8h_min_hours"]),
         )
     extra = {"_so2_24": "so2", "_pm10_24": "pm10", "_pm25_24": "pm25", "_o3_8": "o3"} if method == "hj633-2012" else {}
-    t = t.mutate(**{f"_u_{p}": A.rounded_concentration(t[p], p) for p in T.POLLUTANTS},
-                 **{f"_u{c}": A.rounded_concentration(t[c], p) for c, p in extra.items()}).view()
-    units = {p: t[f"_u_{p}"] for p in T.POLLUTANTS}
+    if extra:
+        t = t.mutate(**{f"_u{c}": A.rounded_concentration(t[c], p) for c, p in extra.items()})
     iaqi_method = "cnemc" if method == "cnemc" else "hj633"
-    iaqis: dict[str, ir.IntegerValue] = {}
+    # The six 1-h IAQIs: once per distinct concentration (A.iaqi_lookup), joined back on the concentration.
+    lookups = {}
     for p, indicator in HOURLY_INDICATORS.items():
-        iaqis[p] = A.indicator_iaqi(units[p], indicator, t._regime, method=iaqi_method)
+        lk = A.iaqi_lookup(hourly[p], p, indicator, method=iaqi_method)
+        lookups[p] = lk.select(**{f"_v_{p}": lk._v}, **{f"_i{r}_{p}": lk[f"_i{r}"] for r, _, _ in T.regimes()})
+    joined = t
+    for p, lk in lookups.items():
+        joined = joined.left_join(lk, t[p] == lk[f"_v_{p}"])
+    t = joined.select(
+        *t.columns,
+        **{f"_l_{p}": A.pick_regime({r: lk[f"_i{r}_{p}"] for r, _, _ in T.regimes()}, t._regime)
+           for p, lk in lookups.items()},
+    ).view()
+    iaqis: dict[str, ir.IntegerValue] = {p: t[f"_l_{p}"] for p in HOURLY_INDICATORS}
     iaqi_o3_8h = ibis.null("int64")
     if method == "hj633-2012":
         so2_24 = A.indicator_iaqi(t._u_so2_24, "so2_24h", t._regime)
         letter = {
-            "so2": A.indicator_iaqi(units["so2"], "so2_1h", t._regime, method="hj633", substitutes={"so2_24h": so2_24}),
+            "so2": A.indicator_iaqi(A.rounded_concentration(t.so2, "so2"), "so2_1h", t._regime, method="hj633",
+                                    substitutes={"so2_24h": so2_24}),
             "pm10": A.indicator_iaqi(t._u_pm10_24, "pm10_24h", t._regime),
             "pm25": A.indicator_iaqi(t._u_pm25_24, "pm25_24h", t._regime),
         }
@@ -94,18 +105,19 @@ def hourly_aqi(hourly: ir.Table, *, method: str = "cnemc", standard: str = "auto
     aqi = ibis.ifelse((t._regime == "2026") & ibis.or_(*(v.isnull() for v in iaqis.values())) & (aqi <= 100),
                       ibis.null("int64"), aqi)
     t = t.mutate(_aqi=aqi).view()
+    t = t.mutate(_level=A.level_of(t._aqi)).view()
     named = {k: t[f"_i_{k}"] for k in in_max}
-    levels = A.level_columns(t._aqi)
+    labels = A.level_labels(t._level)
     return t.select(
         station=t.station,
         time=t.label.strftime("%Y-%m-%d %H:%M"),
         aqi=t._aqi,
-        level=levels["level"],
+        level=t._level,
         primary_pollutant=A.primary_pollutants(t._aqi, named),
         **{f"iaqi_{p}": t[f"_i_{p}"] for p in T.POLLUTANTS},
         iaqi_o3_8h=t["_i_o3_8h"] if method == "hj633-2012" else ibis.null("int64"),
-        category=levels["category"],
-        colour=levels["colour"],
+        category=labels["category"],
+        colour=labels["colour"],
         exceeding_pollutants=A.exceeding_pollutants(named, t._regime),
         regime=t._regime,
     )
