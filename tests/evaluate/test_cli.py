@@ -46,7 +46,7 @@ def test_evaluate_with_assignments_json_and_milestone():
 
 def test_evaluate_table_and_errors(tmp_path):
     r = run("evaluate", "-y", "2023", "-r", "360700", "--observations", OBS)
-    assert r.exit_code == 0 and "on_track" in r.stdout
+    assert r.exit_code == 0 and "进度正常" in r.stdout  # statuses shown Chinese first in tables
     bad = tmp_path / "a.yaml"
     bad.write_text("assignments:\n  - {plan: ganzhou, measure: '3', milestone: 2025, target: '36', "
                    "assigned_by: province, document: x}\n", encoding="utf-8")

@@ -14,12 +14,10 @@ import typer
 from rich.table import Table
 
 from meili.cli._common import console
+from meili.evaluate.status import STATUS_LABELS
 from meili.plan import load_plan, load_regions
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
-STATUS_LABELS = {"achieved": "已达标 achieved", "on_track": "进度正常 on track", "lagging": "滞后 lagging",
-                 "regressing": "退步 regressing", "no_data": "无数据 no data", "target_pending": "待下达 pending",
-                 "not_applicable": "不适用 n/a"}
 
 
 def demo(

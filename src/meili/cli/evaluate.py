@@ -13,6 +13,7 @@ from meili.evaluate import AssignmentError, EvaluationError, MethodParamsError, 
 from meili.evaluate import evaluate as _evaluate
 from meili.evaluate.composite import METHODS, RankingError
 from meili.evaluate.composite import rank as _rank
+from meili.evaluate.status import STATUS_LABELS
 from meili.plan import PlanError, UnknownRegionError, load_plan, load_regions
 from meili.store import StoreError, open_workspace
 
@@ -98,6 +99,8 @@ def evaluate(
                       regions=_regions(region), assignments=assigned)
     rows = t.to_pylist()
     if fmt == OutputFormat.table:
+        for r in rows:
+            r["status"] = STATUS_LABELS.get(r["status"], r["status"])
         write_rows(_display(rows), fmt, title=f"{p.title} — 评估 / evaluation {year}", columns=TABLE_COLUMNS)
     else:
         write_rows(rows, fmt, columns=EVALUATE_COLUMNS)

@@ -11,6 +11,7 @@ from meili.evaluate.composite import METHODS, RankingError, measure_scores_expr,
 from meili.evaluate.params import MethodParamsError, cagr_params, composite_params, status_params
 from meili.evaluate.status import (
     COLUMNS,
+    STATUS_LABELS,
     STATUSES,
     EvaluationError,
     default_milestone,
@@ -23,6 +24,7 @@ __all__ = [
     "COLUMNS",
     "METHODS",
     "STATUSES",
+    "STATUS_LABELS",
     "Assignment",
     "AssignmentError",
     "EvaluationError",

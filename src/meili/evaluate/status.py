@@ -23,6 +23,10 @@ from meili.plan.targets import TREND_WORDS
 
 #: Status vocabulary, in the order reports list them.
 STATUSES = ("achieved", "on_track", "lagging", "regressing", "no_data", "target_pending", "not_applicable")
+#: How a status is shown to people (Chinese first).
+STATUS_LABELS = {"achieved": "已达标 achieved", "on_track": "进度正常 on track", "lagging": "滞后 lagging",
+                 "regressing": "退步 regressing", "no_data": "无数据 no data", "target_pending": "待下达 pending",
+                 "not_applicable": "不适用 n/a"}
 
 #: Columns of :func:`evaluate`'s result, in order.
 COLUMNS = (
