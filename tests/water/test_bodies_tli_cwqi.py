@@ -135,6 +135,29 @@ def test_rank_ties_share_the_better_rank():
     assert ranked["rank"].to_dict() == {"a": 2, "b": 1, "c": 2}
 
 
+def test_change_ranking_leaves_out_groups_good_in_both_years():
+    """环办监测〔2017〕51号: groups all ≤ Ⅱ and on target in both years are not ranked by change.
+
+    Hand-worked: a 4.0 → 3.0 (−25 %), b 2.0 → 1.9 (−5 %, but good both years: left out), c 5.0 → 5.5 (+10 %),
+    d 3.0 → 3.3 (+10 %, good only this year: ranked). Change ranks: a 1, c 2, d 2 (ties share), b none.
+    """
+    import ibis
+    import pandas as pd
+
+    from meili.standards.water.cwqi import change_ranking
+
+    cwqi = ibis.memtable(pd.DataFrame({"key": list("abcd") * 2, "period": ["2023"] * 4 + ["2024"] * 4,
+                                       "cwqi": [4.0, 2.0, 5.0, 3.0, 3.0, 1.9, 5.5, 3.3]}))
+    good = ibis.memtable(pd.DataFrame({"key": list("abcd") * 2, "period": ["2023"] * 4 + ["2024"] * 4,
+                                       "all_good": [False, True, False, False, False, True, False, True]}))
+    out = change_ranking(rank(cwqi), good).to_pandas()
+    now = out[out.period == "2024"].set_index("key")
+    assert now["change_rate"].round(6).to_dict() == {"a": -25.0, "b": -5.0, "c": 10.0, "d": 10.0}
+    assert now["change_ranked"].to_dict() == {"a": True, "b": False, "c": True, "d": True}
+    assert now.loc[["a", "c", "d"], "change_rank"].tolist() == [1, 2, 2] and pd.isna(now.loc["b", "change_rank"])
+    assert not out[out.period == "2023"]["change_ranked"].any()  # no year before 2023 in the input
+
+
 def test_plan_indicators_rows_for_city_and_counties():
     reg = registry([
         {"section": "N1", "level": "national", "region_code": "360702"},

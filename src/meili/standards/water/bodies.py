@@ -19,7 +19,8 @@ GroupBy = Literal["all", "level", "region", "water_body", "basin", "province"]
 MIN_SECTIONS_FOR_PROPORTIONS = 5
 
 
-def _group_key(sections: ir.Table, by: GroupBy) -> ir.Table:
+def group_key(sections: ir.Table, by: GroupBy) -> ir.Table:
+    """Each section's group key (``all``, its region code, level or water body) and kind."""
     column = {"region": "region_code"}.get(by, by)
     key = ibis.literal("all") if by == "all" else sections[column].cast("string").fill_null("")
     return sections.select("section", "kind", key=key)
@@ -60,7 +61,7 @@ def proportions(
     Returns ``key, period, n_sections, n_left_out, share_i_iii, share_i_ii, share_v_worse,
     share_worse_than_v, status, main_pollutants``.
     """
-    groups = _group_key(sections, by)
+    groups = group_key(sections, by)
     classed = section_class_table.select("section", "period", "class_rank").inner_join(groups, "section")
     counts = classed.group_by(["key", "period"]).aggregate(
         n_sections=classed.section.nunique(),
@@ -125,7 +126,7 @@ def mean_concentration_classes(means: ir.Table, sections: ir.Table, by: GroupBy 
     A group whose sections are all lakes or reservoirs is judged as a lake. Returns ``key, period,
     class_rank, class, status, main_pollutants, n_items``.
     """
-    groups = _group_key(sections, by)
+    groups = group_key(sections, by)
     kinds = groups.group_by("key").aggregate(all_lake=groups.kind.isin(LAKE_KINDS).all())
     values = means.select("section", "period", "item", "value").inner_join(groups.drop("kind"), "section")
     body = values.group_by(["key", "period", "item"]).aggregate(value=values.value.mean())
@@ -160,7 +161,7 @@ def summarize(
     by_mean = mean_concentration_classes(means, sections, by).select(
         "key", "period", mean_class="class", mean_status="status", mean_pollutants="main_pollutants"
     )
-    groups = _group_key(sections, by)
+    groups = group_key(sections, by)
     lakes = groups.group_by("key").aggregate(all_lake=groups.kind.isin(LAKE_KINDS).all())
     joined = shares.left_join(by_mean, ["key", "period"]).drop("key_right", "period_right")
     joined = joined.inner_join(lakes, "key")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from meili.standards.water.bodies import GroupBy, _group_key
+from meili.standards.water.bodies import GroupBy, group_key
 from meili.standards.water.classify import item_classes
 from meili.standards.water.tables import table
 
@@ -65,7 +65,7 @@ def group_cwqi(means: ir.Table, sections: ir.Table, by: GroupBy = "region") -> i
 
     Returns ``key, period, cwqi, n_river, n_lake, n_items``.
     """
-    groups = _group_key(sections, by)
+    groups = group_key(sections, by)
     values = means.select("section", "period", "item", "value").inner_join(groups, "section")
     values = values.mutate(part=ibis.ifelse(values.kind.isin(("lake", "reservoir")), "lake", "river"))
     counts = values.group_by(["key", "period", "part"]).aggregate(n=values.section.nunique())
@@ -106,3 +106,25 @@ def rank(cwqi_table: ir.Table, key: str = "key") -> ir.Table:
         "rank",
         change_rate=(joined.cwqi - joined.cwqi_last) / joined.cwqi_last * 100.0,
     )
+
+
+def change_ranking(ranked: ir.Table, good: ir.Table, key: str = "key") -> ir.Table:
+    """Rank the change ΔCWQI ascending (most improved first), leaving out the groups that need no improvement.
+
+    城市地表水环境质量排名技术规定（试行）(环办监测〔2017〕51号): groups whose sections are all Ⅱ or better and all
+    meet their targets in both years are not ranked by change. ``good`` has ``key, period, all_good`` (bool) per
+    group and period. Adds ``change_ranked`` (bool) and ``change_rank`` (null where not ranked or no last year).
+    """
+    now = good.select(key, "period", good_now="all_good")
+    last = good.select(key, last_period="period", good_last="all_good")
+    t = ranked.mutate(last_period=previous_year_period(ranked.period))
+    t = t.left_join(now, [key, "period"]).select(t, "good_now")
+    t = t.left_join(last, [key, "last_period"]).select(t, "good_last")
+    exempt = ibis.coalesce(t.good_now, False) & ibis.coalesce(t.good_last, False)
+    t = t.mutate(change_ranked=t.change_rate.notnull() & ~exempt)
+    # Rounded so that float noise (5.0 → 5.5 vs 3.0 → 3.3, both +10 %) cannot break a tie.
+    order = ibis.ifelse(t.change_ranked, t.change_rate.round(6), ibis.null("float64"))
+    t = t.mutate(change_rank=ibis.ifelse(
+        t.change_ranked, ibis.rank().over(group_by=["period", t.change_ranked], order_by=order) + 1,
+        ibis.null("int64")))
+    return t.drop("last_period", "good_now", "good_last")

@@ -6,9 +6,9 @@ from __future__ import annotations
 import ibis
 import pyarrow as pa
 
-from meili.standards.water.bodies import GroupBy, summarize
+from meili.standards.water.bodies import GroupBy, group_key, summarize
 from meili.standards.water.classify import Period, classify, item_classes, period_means, section_classes
-from meili.standards.water.cwqi import group_cwqi, rank
+from meili.standards.water.cwqi import change_ranking, group_cwqi, rank
 from meili.standards.water.indicators import plan_indicators
 
 CLASSIFY_COLUMNS = ("section", "period", "class", "status", "main_pollutants")
@@ -47,12 +47,21 @@ def summarize_sections(samples: pa.Table, sections: pa.Table, *, year: int, by: 
 
 def rank_groups(samples: pa.Table, sections: pa.Table, *, year: int, by: GroupBy = "region") -> pa.Table:
     """Annual CWQI ranking of groups with the change against the year before where the input holds it:
-    ``key, cwqi, rank, change_rate`` then ``n_river, n_lake, n_items, period``."""
+    ``key, cwqi, rank, change_rate`` then ``change_rank, change_ranked, n_river, n_lake, n_items, period``
+    (groups all ≤ Ⅱ and on target in both years are not ranked by change: :func:`cwqi.change_ranking`)."""
     samples_t, sections_t = ibis.memtable(samples), ibis.memtable(sections)
     means = period_means(samples_t.filter(samples_t.time.year().isin([year - 1, year])), "year")
     ranked = rank(group_cwqi(means, sections_t, by))
+    classes = section_classes(item_classes(means, sections_t), sections_t)
+    if "meets_target" not in classes.columns:
+        classes = classes.mutate(meets_target=ibis.null("boolean"))
+    classes = classes.inner_join(group_key(sections_t, by), "section")
+    good = classes.group_by(["key", "period"]).aggregate(
+        all_good=((classes.class_rank <= 2) & ibis.coalesce(classes.meets_target, False)).all())
+    ranked = change_ranking(ranked, good)
     ranked = ranked.filter(ranked.period == str(year))
-    return ranked.order_by(["rank", "key"]).select(*RANK_COLUMNS, "n_river", "n_lake", "n_items", "period").to_pyarrow()
+    return ranked.order_by(["rank", "key"]).select(
+        *RANK_COLUMNS, "change_rank", "change_ranked", "n_river", "n_lake", "n_items", "period").to_pyarrow()
 
 
 def water_indicators(samples: pa.Table, sections: pa.Table, *, year: int, plan: str = "ganzhou",
