@@ -67,3 +67,18 @@ def test_bad_input_exits_1_with_a_clear_message(tmp_path):
     assert result.exit_code == 1
     assert "row 2" in result.output and "'nh3n'" in result.output
     assert not (tmp_path / "o.csv").exists()
+
+
+def test_trophic_command_grades_the_reservoir(tmp_path):
+    """The example's one reservoir (GZ11) gets a TLI per quarter; TLI(Σ) = Σ W_j·TLI(j) with the weights of
+    总站生字〔2001〕090号 (chla 0.2663, TP 0.1879, TN 0.1790, SD 0.1834, CODMn 0.1834)."""
+    out = tmp_path / "tli.csv"
+    result = CliRunner().invoke(app, ["water", "trophic", *ARGS, "--year", "2024", "--period", "quarter", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    got = rows(out)
+    assert [(r["section"], r["period"]) for r in got] == [("GZ11", f"2024-Q{q}") for q in range(1, 5)]
+    weights = {"chla": 0.2663, "tp": 0.1879, "tn": 0.1790, "sd": 0.1834, "codmn": 0.1834}
+    for r in got:
+        expected = sum(w * float(r[f"tli_{k}"]) for k, w in weights.items())
+        assert abs(float(r["tli"]) - expected) < 1e-3  # the published weights are r²/Σr² rounded to 4 places
+        assert r["grade"] == ("贫营养" if float(r["tli"]) < 30 else "中营养" if float(r["tli"]) <= 50 else r["grade"])

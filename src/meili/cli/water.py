@@ -111,6 +111,18 @@ def rank_command(input: InputArg, output: OutOpt, sections: SectionsOpt = None,
     _write(table, output)
 
 
+@app.command("trophic")
+def trophic_command(input: InputArg, output: OutOpt, sections: SectionsOpt = None,
+                    year: Annotated[int, typer.Option("--year")] = ...,
+                    period: Annotated[str, typer.Option("--period", help="month|quarter|year")] = "year") -> None:
+    """湖库营养状态 / Trophic level index TLI(Σ) and grade of lakes and reservoirs (总站生字〔2001〕090号)."""
+    data = _read(input, sections, year)
+    _need_registry(sections, data)
+    with console.status("营养状态 / trophic state …"):
+        table = pipeline.trophic_states(data.samples, data.sections, year=year, period=period)  # type: ignore[arg-type]
+    _write(table, output)
+
+
 @app.command("indicators")
 def indicators_command(input: InputArg, sections: SectionsOpt = None,
                        plan: Annotated[str, typer.Option("--plan")] = "ganzhou",

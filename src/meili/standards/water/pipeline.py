@@ -10,6 +10,7 @@ from meili.standards.water.bodies import GroupBy, group_key, summarize
 from meili.standards.water.classify import Period, classify, item_classes, period_means, section_classes
 from meili.standards.water.cwqi import change_ranking, group_cwqi, rank
 from meili.standards.water.indicators import plan_indicators
+from meili.standards.water.trophic import trophic_state
 
 CLASSIFY_COLUMNS = ("section", "period", "class", "status", "main_pollutants")
 SUMMARY_COLUMNS = ("key", "n_sections", "share_i_iii", "share_i_ii", "share_v_worse", "share_worse_than_v",
@@ -62,6 +63,17 @@ def rank_groups(samples: pa.Table, sections: pa.Table, *, year: int, by: GroupBy
     ranked = ranked.filter(ranked.period == str(year))
     return ranked.order_by(["rank", "key"]).select(
         *RANK_COLUMNS, "change_rank", "change_ranked", "n_river", "n_lake", "n_items", "period").to_pyarrow()
+
+
+def trophic_states(samples: pa.Table, sections: pa.Table, *, year: int, period: Period = "year") -> pa.Table:
+    """TLI(Σ) and trophic grade of each lake or reservoir point per period of ``year`` (总站生字〔2001〕090号):
+    ``section, period, tli, grade`` then the per-parameter indices and ``n_params``."""
+    samples_t, sections_t = ibis.memtable(samples), ibis.memtable(sections)
+    means = period_means(samples_t, period, year=year)
+    result = trophic_state(means, sections_t)
+    first = ["section", "period", "tli", "grade"]
+    return result.order_by(["section", "period"]).select(
+        *first, *[c for c in result.columns if c not in first]).to_pyarrow()
 
 
 def water_indicators(samples: pa.Table, sections: pa.Table, *, year: int, plan: str = "ganzhou",
