@@ -101,9 +101,11 @@ def iaqi_lookup(values: ir.Column, pollutant: str, indicator: str, *, method: st
     report another indicator's IAQI (``use_indicator``) give NULL here; callers apply them per row.
     """
     distinct = values.name("_v").as_table().distinct()
-    units = rounded_concentration(distinct._v, pollutant)
-    return distinct.select(
-        "_v", **{f"_i{name}": indicator_iaqi(units, indicator, name, method=method) for name, _, _ in T.regimes()}
+    # the rounded units as a column of their own (.view()): the IAQI ladders refer to it instead of repeating
+    # the rounding expression in every branch (a 300 KB query that took seconds to compile and plan)
+    rounded = distinct.mutate(_u=rounded_concentration(distinct._v, pollutant)).view()
+    return rounded.select(
+        "_v", **{f"_i{name}": indicator_iaqi(rounded._u, indicator, name, method=method) for name, _, _ in T.regimes()}
     )
 
 
