@@ -144,16 +144,16 @@ def exceeding_pollutants(iaqis: dict[str, ir.IntegerValue], regime: ir.StringVal
 
 def _mask(flags: dict[str, ir.BooleanValue], bits: tuple[str, ...]) -> ir.IntegerValue:
     """Sum of ``2**bits.index(name)`` over the flags that are true (a NULL flag counts as false)."""
-    total = ibis.literal(0, "int64")
+    total = ibis.literal(0, "int8")
     for name, flag in flags.items():
-        total = total + ibis.ifelse(flag, ibis.literal(1 << bits.index(name), "int64"), ibis.literal(0, "int64"))
+        total = total + ibis.ifelse(flag, ibis.literal(1 << bits.index(name), "int8"), ibis.literal(0, "int8"))
     return total
 
 
 def primary_mask(aqi: ir.IntegerValue, iaqis: dict[str, ir.IntegerValue], bits: tuple[str, ...]) -> ir.IntegerValue:
     """:func:`primary_pollutants` as a bit mask over ``bits`` (HJ 633-2012 §3.3, §4.4.2): the indicators whose
     IAQI equals the AQI when AQI > 50, ties all set; NULL when AQI ≤ 50. :func:`mask_names` gives the text."""
-    return ibis.ifelse(aqi > 50, _mask({k: v == aqi for k, v in iaqis.items()}, bits), ibis.null("int64"))
+    return ibis.ifelse(aqi > 50, _mask({k: v == aqi for k, v in iaqis.items()}, bits), ibis.null("int8"))
 
 
 def exceeding_mask(iaqis: dict[str, ir.IntegerValue], regime: ir.StringValue | str,
@@ -161,7 +161,7 @@ def exceeding_mask(iaqis: dict[str, ir.IntegerValue], regime: ir.StringValue | s
     """:func:`exceeding_pollutants` as a bit mask over ``bits`` (HJ 633-2012 §3.4: IAQI > 100); NULL when none
     exceeds and under HJ 633-2026, which dropped 超标污染物."""
     mask = _mask({k: v > 100 for k, v in iaqis.items()}, bits).nullif(0)
-    return ibis.ifelse(_lit_or_col(regime) == "2012", mask, ibis.null("int64"))
+    return ibis.ifelse(_lit_or_col(regime) == "2012", mask, ibis.null("int8"))
 
 
 def mask_names(mask: ir.IntegerValue, bits: tuple[str, ...]) -> ir.StringValue:
