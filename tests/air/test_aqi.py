@@ -208,7 +208,7 @@ def test_pollutant_masks_decode_to_the_text_of_primary_and_exceeding_pollutants(
 
     values = [None, 30, 51, 100, 101, 150]
     names = ("so2", "no2", "pm10", "pm25", "o3_8h")
-    rows = [dict(zip(names, combo)) for combo in itertools.product(values, repeat=len(names))]
+    rows = [dict(zip(names, combo, strict=True)) for combo in itertools.product(values, repeat=len(names))]
     t = ibis.memtable(rows, schema={k: "int64" for k in names})
     iaqis = {k: t[k] for k in names}
     aqi = A.aqi_of(iaqis)
