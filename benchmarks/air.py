@@ -93,7 +93,9 @@ def main() -> None:
     # The hourly step: every station-hour's AQI, level, six IAQIs, primary/exceeding pollutants (bit masks), regime
     # and time label (timestamp), materialised as a table. The text columns (category, colour, names, formatted
     # time) are presentation, produced while writing output; timed separately, materialised in memory as well.
+    # Each result is dropped after its timing (nothing later reads it), so the next steps run with the same memory.
     timed("hourly AQI (cnemc)", lambda: con.create_table("h_aqi", hourly_aqi_values(year), temp=True), results)
+    con.raw_sql("DROP TABLE h_aqi")
     timed("  + text columns (materialised)", lambda: con.create_table(
         "h_txt", hourly_aqi(year), temp=True), results)
     con.raw_sql("DROP TABLE h_txt")
