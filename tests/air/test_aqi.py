@@ -197,3 +197,30 @@ def test_iaqi_lookup_equals_the_exact_per_row_expressions(values, case):
         rows = optimised.to_pyarrow().to_pylist()
         assert len(rows) == len(values)  # the join neither drops nor duplicates rows
         assert {r["row"]: r["v"] for r in rows} == ref
+
+
+def test_pollutant_masks_decode_to_the_text_of_primary_and_exceeding_pollutants():
+    # the numeric hourly result keeps bit masks; the names written at output must equal the text functions',
+    # ties, NULL IAQIs and the 2026 regime included (every combination of a few telling values)
+    import itertools
+
+    from meili.standards.air.hourly import MASK_BITS
+
+    values = [None, 30, 51, 100, 101, 150]
+    names = ("so2", "no2", "pm10", "pm25", "o3_8h")
+    rows = [dict(zip(names, combo, strict=True)) for combo in itertools.product(values, repeat=len(names))]
+    t = ibis.memtable(rows, schema={k: "int64" for k in names})
+    iaqis = {k: t[k] for k in names}
+    aqi = A.aqi_of(iaqis)
+    out = t.select(
+        text_primary=A.primary_pollutants(aqi, iaqis),
+        mask_primary=A.mask_names(A.primary_mask(aqi, iaqis, MASK_BITS), MASK_BITS),
+        **{f"text_ex_{r}": A.exceeding_pollutants(iaqis, r) for r in ("2012", "2026")},
+        **{f"mask_ex_{r}": A.mask_names(A.exceeding_mask(iaqis, r, MASK_BITS), MASK_BITS) for r in ("2012", "2026")},
+        regime=A.regime_name(A.regime_code(ibis.literal("2026"))),
+    ).to_pyarrow().to_pylist()
+    assert len(out) == 6 ** 5
+    for row in out:
+        assert row["mask_primary"] == row["text_primary"]
+        assert row["mask_ex_2012"] == row["text_ex_2012"] and row["mask_ex_2026"] == row["text_ex_2026"] is None
+        assert row["regime"] == "2026"

@@ -101,9 +101,11 @@ def iaqi_lookup(values: ir.Column, pollutant: str, indicator: str, *, method: st
     report another indicator's IAQI (``use_indicator``) give NULL here; callers apply them per row.
     """
     distinct = values.name("_v").as_table().distinct()
-    units = rounded_concentration(distinct._v, pollutant)
-    return distinct.select(
-        "_v", **{f"_i{name}": indicator_iaqi(units, indicator, name, method=method) for name, _, _ in T.regimes()}
+    # the rounded units as a column of their own (.view()): the IAQI ladders refer to it instead of repeating
+    # the rounding expression in every branch (a 300 KB query that took seconds to compile and plan)
+    rounded = distinct.mutate(_u=rounded_concentration(distinct._v, pollutant)).view()
+    return rounded.select(
+        "_v", **{f"_i{name}": indicator_iaqi(rounded._u, indicator, name, method=method) for name, _, _ in T.regimes()}
     )
 
 
@@ -138,6 +140,49 @@ def exceeding_pollutants(iaqis: dict[str, ir.IntegerValue], regime: ir.StringVal
     parts = [ibis.ifelse(value > 100, T.DISPLAY_NAMES[name], ibis.null("string")) for name, value in iaqis.items()]
     listed = _listed(parts).nullif("")
     return ibis.ifelse(_lit_or_col(regime) == "2012", listed, ibis.null("string"))
+
+
+def _mask(flags: dict[str, ir.BooleanValue], bits: tuple[str, ...]) -> ir.IntegerValue:
+    """Sum of ``2**bits.index(name)`` over the flags that are true (a NULL flag counts as false)."""
+    total = ibis.literal(0, "int8")
+    for name, flag in flags.items():
+        total = total + ibis.ifelse(flag, ibis.literal(1 << bits.index(name), "int8"), ibis.literal(0, "int8"))
+    return total
+
+
+def primary_mask(aqi: ir.IntegerValue, iaqis: dict[str, ir.IntegerValue], bits: tuple[str, ...]) -> ir.IntegerValue:
+    """:func:`primary_pollutants` as a bit mask over ``bits`` (HJ 633-2012 §3.3, §4.4.2): the indicators whose
+    IAQI equals the AQI when AQI > 50, ties all set; NULL when AQI ≤ 50. :func:`mask_names` gives the text."""
+    return ibis.ifelse(aqi > 50, _mask({k: v == aqi for k, v in iaqis.items()}, bits), ibis.null("int8"))
+
+
+def exceeding_mask(iaqis: dict[str, ir.IntegerValue], regime: ir.StringValue | str,
+                   bits: tuple[str, ...]) -> ir.IntegerValue:
+    """:func:`exceeding_pollutants` as a bit mask over ``bits`` (HJ 633-2012 §3.4: IAQI > 100); NULL when none
+    exceeds and under HJ 633-2026, which dropped 超标污染物."""
+    mask = _mask({k: v > 100 for k, v in iaqis.items()}, bits).nullif(0)
+    return ibis.ifelse(_lit_or_col(regime) == "2012", mask, ibis.null("int8"))
+
+
+def mask_names(mask: ir.IntegerValue, bits: tuple[str, ...]) -> ir.StringValue:
+    """The display names (``T.DISPLAY_NAMES``) of the bits set in ``mask``, comma-separated in the order of
+    ``bits`` — the text :func:`primary_pollutants` / :func:`exceeding_pollutants` give; NULL for a NULL mask."""
+    parts = [ibis.ifelse((mask // (1 << i)) % 2 == 1, T.DISPLAY_NAMES[name], ibis.null("string"))
+             for i, name in enumerate(bits)]
+    return ibis.ifelse(mask.isnull(), ibis.null("string"), _listed(parts))
+
+
+def regime_code(regime: ir.StringValue | str) -> ir.IntegerValue:
+    """The regime as its row number in ``tables/regimes.csv`` (0 = 2012, 1 = 2026), for compact results."""
+    regime = _lit_or_col(regime)
+    return ibis.cases(*((regime == name, ibis.literal(i, "int8")) for i, (name, _, _) in enumerate(T.regimes())),
+                      else_=ibis.null("int8"))
+
+
+def regime_name(code: ir.IntegerValue) -> ir.StringValue:
+    """Inverse of :func:`regime_code`."""
+    return ibis.cases(*((code == i, ibis.literal(name)) for i, (name, _, _) in enumerate(T.regimes())),
+                      else_=ibis.null("string"))
 
 
 def level_of(aqi: ir.IntegerValue) -> ir.IntegerValue:

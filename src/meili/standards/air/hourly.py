@@ -25,6 +25,8 @@ from meili.standards.air import tables as T
 METHODS = ("cnemc", "hj633-2012")
 HOURLY_INDICATORS = {"so2": "so2_1h", "no2": "no2_1h", "co": "co_1h", "o3": "o3_1h", "pm10": "pm10_24h",
                      "pm25": "pm25_24h"}
+# Bit order of primary_mask / exceeding_mask: the six pollutants, then the O3 8-h moving average (hj633-2012).
+MASK_BITS = (*T.POLLUTANTS, "o3_8h")
 
 
 def hour_index(time: ir.TimestampValue) -> ir.IntegerValue:
@@ -44,13 +46,17 @@ def _moving(hourly: ir.Table, column: str, hours: int, min_hours: int) -> ir.Flo
     return ibis.ifelse(count >= min_hours, mean, ibis.null("float64"))
 
 
-def hourly_aqi(hourly: ir.Table, *, method: str = "cnemc", standard: str = "auto") -> ir.Table:
-    """Hourly AQI per station-hour (HJ 633-2012 §5.1.3 / HJ 633-2026 §4.2.3; see the module doc for methods).
+def hourly_aqi_values(hourly: ir.Table, *, method: str = "cnemc", standard: str = "auto") -> ir.Table:
+    """Hourly AQI per station-hour, all numeric (HJ 633-2012 §5.1.3 / HJ 633-2026 §4.2.3; methods: module doc).
 
-    Returns ``station, time`` (the input's own label, ``YYYY-MM-DD HH:MM``), ``aqi, level, primary_pollutant,
-    iaqi_so2 … iaqi_pm25`` plus ``iaqi_o3_8h`` (hj633-2012 only, else NULL), ``category, colour,
-    exceeding_pollutants, regime``. Missing pollutants: the AQI is the max of the IAQIs present; under the 2026
-    regime it is published only if > 100 (HJ 633-2026 §5.3.1).
+    Returns ``station, label`` (the input's own label, a timestamp), ``aqi, level, primary_mask, iaqi_so2 …
+    iaqi_pm25, iaqi_o3_8h`` (hj633-2012 only, else NULL), ``exceeding_mask, regime_code``: everything the hourly
+    step decides, without text, so that a national year is cheap to materialise. The masks hold one bit per
+    indicator in the order of :data:`MASK_BITS` (首要污染物 HJ 633-2012 §4.4.2, NULL when AQI ≤ 50; 超标污染物
+    §3.4, NULL under the 2026 regime); ``regime_code`` indexes ``tables/regimes.csv`` (:func:`A.regime_code`).
+    :func:`hourly_labels` turns this into the published text columns (category, colour, names, time label).
+    Missing pollutants: the AQI is the max of the IAQIs present; under the 2026 regime it is published only if
+    > 100 (HJ 633-2026 §5.3.1).
     """
     if method not in METHODS:
         raise ValueError(f"未知方法 / unknown method: {method!r} (expected one of {', '.join(METHODS)})")
@@ -107,20 +113,48 @@ def hourly_aqi(hourly: ir.Table, *, method: str = "cnemc", standard: str = "auto
     t = t.mutate(_aqi=aqi).view()
     t = t.mutate(_level=A.level_of(t._aqi)).view()
     named = {k: t[f"_i_{k}"] for k in in_max}
-    labels = A.level_labels(t._level)
     return t.select(
         station=t.station,
-        time=t.label.strftime("%Y-%m-%d %H:%M"),
+        label=t.label,
         aqi=t._aqi,
         level=t._level,
-        primary_pollutant=A.primary_pollutants(t._aqi, named),
+        primary_mask=A.primary_mask(t._aqi, named, MASK_BITS),
         **{f"iaqi_{p}": t[f"_i_{p}"] for p in T.POLLUTANTS},
         iaqi_o3_8h=t["_i_o3_8h"] if method == "hj633-2012" else ibis.null("int64"),
+        exceeding_mask=A.exceeding_mask(named, t._regime, MASK_BITS),
+        regime_code=A.regime_code(t._regime),
+    )
+
+
+def hourly_labels(values: ir.Table) -> ir.Table:
+    """The published hourly columns from :func:`hourly_aqi_values`: ``station, time`` (the input's own label,
+    ``YYYY-MM-DD HH:MM``), ``aqi, level, primary_pollutant, iaqi_so2 … iaqi_pm25, iaqi_o3_8h, category, colour,
+    exceeding_pollutants, regime``. Row arithmetic on the numeric result only (category and colour from the level,
+    HJ 633-2012 表2, 表A.1; names from the masks); evaluated when writing output, not when materialising."""
+    labels = A.level_labels(values.level)
+    return values.select(
+        station=values.station,
+        time=values.label.strftime("%Y-%m-%d %H:%M"),
+        aqi=values.aqi,
+        level=values.level,
+        primary_pollutant=A.mask_names(values.primary_mask, MASK_BITS),
+        **{f"iaqi_{p}": values[f"iaqi_{p}"] for p in T.POLLUTANTS},
+        iaqi_o3_8h=values.iaqi_o3_8h,
         category=labels["category"],
         colour=labels["colour"],
-        exceeding_pollutants=A.exceeding_pollutants(named, t._regime),
-        regime=t._regime,
+        exceeding_pollutants=A.mask_names(values.exceeding_mask, MASK_BITS),
+        regime=A.regime_name(values.regime_code),
     )
+
+
+def hourly_aqi(hourly: ir.Table, *, method: str = "cnemc", standard: str = "auto") -> ir.Table:
+    """Hourly AQI per station-hour with its text columns: :func:`hourly_labels` of :func:`hourly_aqi_values`.
+
+    Returns ``station, time`` (the input's own label, ``YYYY-MM-DD HH:MM``), ``aqi, level, primary_pollutant,
+    iaqi_so2 … iaqi_pm25`` plus ``iaqi_o3_8h`` (hj633-2012 only, else NULL), ``category, colour,
+    exceeding_pollutants, regime``. For output; pipelines that materialise should keep the numeric values.
+    """
+    return hourly_labels(hourly_aqi_values(hourly, method=method, standard=standard))
 
 
 def compare_with_published(hourly: ir.Table, *, method: str = "cnemc", standard: str = "auto") -> ir.Table:
@@ -129,15 +163,14 @@ def compare_with_published(hourly: ir.Table, *, method: str = "cnemc", standard:
     Columns ``station, time, published_aqi, aqi, match`` plus the six concentrations, for the fidelity figures of
     docs/air.md. A published AQI with no Meili AQI (no valid concentration) counts as a mismatch.
     """
-    computed = hourly_aqi(hourly, method=method, standard=standard)
-    published = hourly.filter(hourly.published_aqi.notnull()).mutate(
-        time_text=hourly.label.strftime("%Y-%m-%d %H:%M")
-    )
+    # numeric result, joined on the label timestamp (no text per computed row)
+    computed = hourly_aqi_values(hourly, method=method, standard=standard)
+    published = hourly.filter(hourly.published_aqi.notnull())
     joined = published.left_join(computed, [published.station == computed.station,
-                                             published.time_text == computed.time])
+                                             published.label == computed.label])
     return joined.select(
         station=published.station,
-        time=published.time_text,
+        time=published.label.strftime("%Y-%m-%d %H:%M"),
         published_aqi=published.published_aqi.cast("int64"),
         aqi=computed.aqi,
         match=(computed.aqi.notnull() & (computed.aqi == published.published_aqi.cast("int64"))),
