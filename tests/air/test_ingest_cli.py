@@ -105,8 +105,10 @@ def test_cli_hourly_daily_annual_and_error_exit(tmp_path):
     out = tmp_path / "hourly_out.csv"
     result = runner.invoke(app, ["air", "hourly", str(data), "-o", str(out)])
     assert result.exit_code == 0, result.output
-    first = next(csv.DictReader(out.open(encoding="utf-8")))
+    hourly = list(csv.DictReader(out.open(encoding="utf-8")))
+    first = hourly[0]
     assert (first["time"], first["aqi"], first["primary_pollutant"]) == ("2019-01-01 00:00", "100", "PM2.5")
+    assert [r["time"] for r in hourly] == sorted(r["time"] for r in hourly)  # the same input gives the same file
     out = tmp_path / "d.parquet"
     result = runner.invoke(app, ["air", "daily", str(data), "--stations", str(_registry(tmp_path)), "--by", "group",
                                  "-o", str(out)])

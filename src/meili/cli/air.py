@@ -82,7 +82,8 @@ def hourly(
     try:
         start = time.perf_counter()
         _, h, _, _ = _load(inputs, stations, fmt, time_label, drop)
-        rows = _write(hourly_aqi(h, method=method, standard=standard), output)
+        # Sorted so that the same input always gives the same file.
+        rows = _write(hourly_aqi(h, method=method, standard=standard).order_by(["station", "time"]), output)
         console.print(f"{rows:,} 行 → {output} ({time.perf_counter() - start:.1f} s)")
     except (AirInputError, ValueError) as error:
         _fail(error)
@@ -136,7 +137,7 @@ def annual(
         _, h, registry, _ = _load(inputs, stations, fmt, time_label, drop)
         table = annual_values(h, registry=registry.table, by=by, period=period, year=year, standard=standard,
                               o3_order=o3_order)
-        rows = _write(table, output)
+        rows = _write(table.order_by(["period", "rank", "key"]), output)
         console.print(f"{rows:,} 行 → {output} ({time.perf_counter() - start:.1f} s)")
     except (AirInputError, ValueError) as error:
         _fail(error)
