@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 # Piped output gets 160 columns rather than rich's 80, so Chinese tables stay readable in logs and files.
@@ -64,8 +65,53 @@ def user_errors(*kinds: type[Exception]) -> Iterator[None]:
     try:
         yield
     except kinds as e:
-        err_console.print(f"[bold red]错误 / error[/]\n{e}", highlight=False, markup=True, soft_wrap=True)
+        # Escaped: messages quote user input and plan texts such as "[22.01]", which rich would read as markup.
+        err_console.print(f"[bold red]错误 / error[/]\n{escape(str(e))}", highlight=False, markup=True, soft_wrap=True)
         raise typer.Exit(1) from None
+
+
+class OutputPathError(ValueError):
+    """An output file Meili cannot write (named with what was expected)."""
+
+
+def check_output(path: Path) -> None:
+    """Refuse an output suffix other than .csv / .parquet before any work is done."""
+    if path.suffix.lower() not in (".csv", ".parquet"):
+        raise OutputPathError(f"{path}: 输出文件后缀应为 .csv 或 .parquet / the output file must end in .csv or "
+                              f".parquet, not {path.suffix or '(none)'!r}")
+
+
+def output_file_callback(value: Path | None) -> Path | None:
+    """Typer callback: a bad output suffix is refused while parsing, before anything is read or computed."""
+    if value is not None:
+        try:
+            check_output(value)
+        except OutputPathError as e:
+            raise typer.BadParameter(str(e)) from None
+    return value
+
+
+def write_table(table, output: Path) -> int:
+    """Write a pyarrow or Ibis table to ``output`` (.csv or .parquet); returns the rows written.
+
+    An Ibis table is written by its engine (DuckDB streams it to the file: a national year is never held in memory).
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    check_output(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    parquet = output.suffix.lower() == ".parquet"
+    with err_console.status(f"计算并写出 / computing and writing {output} …"):
+        if isinstance(table, pa.Table):
+            (pq.write_table if parquet else pacsv.write_csv)(table, output)
+            return table.num_rows
+        (table.to_parquet if parquet else table.to_csv)(output)
+    if parquet:
+        return pq.read_metadata(output).num_rows
+    with output.open(encoding="utf-8") as f:  # counting lines is cheaper than running the query again
+        return sum(1 for _ in f) - 1
 
 
 def record_indicators(table, inputs: list[Path], producer: str, workspace: Path | None,
@@ -74,16 +120,13 @@ def record_indicators(table, inputs: list[Path], producer: str, workspace: Path 
 
     Rows that could not be computed (no valid data) are listed, not written. ``output`` also saves the rows.
     """
-    import pyarrow.csv as pacsv
-    import pyarrow.parquet as pq
-
     from meili.ingest.computed import record_computed
     from meili.ingest.issues import ObservationError
     from meili.store import StoreError, open_workspace
 
     if output is not None:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        (pq.write_table if output.suffix.lower() == ".parquet" else pacsv.write_csv)(table, output)
+        with user_errors(OutputPathError):
+            write_table(table, output)
     with user_errors(StoreError, ObservationError):
         ws = open_workspace(workspace)
         result, missing = record_computed(ws, table, inputs, producer, dry_run=dry_run)

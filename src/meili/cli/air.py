@@ -11,14 +11,20 @@ from pathlib import Path
 
 import ibis
 import typer
-from rich.console import Console
 
-from meili.cli._common import WorkspaceOption, record_indicators
+from meili.cli._common import (
+    OutputPathError,
+    WorkspaceOption,
+    output_file_callback,
+    record_indicators,
+    user_errors,
+    write_table,
+)
+from meili.cli._common import err_console as console
 from meili.ingest.air import AirInputError, expand_inputs, read_hourly, read_stations
 
 app = typer.Typer(help="空气质量 / air quality from hourly station data (HJ 633, HJ 663, GB 3095).",
                   no_args_is_help=True)
-console = Console(stderr=True)
 
 INPUTS = typer.Argument(..., help="输入文件、目录或通配符 / input files, folders or globs")
 STATIONS = typer.Option(None, "--stations", help="站点名录 / station registry (Meili or national list)")
@@ -26,14 +32,9 @@ FORMAT = typer.Option(None, "--format", help="cnemc|wide|long (默认按表头�
 TIME_LABEL = typer.Option("end", "--time-label", help="end|start: 小时标签 / the hour's label convention")
 STANDARD = typer.Option("auto", "--standard", help="auto|2012|2026: 按日期选择标准 / regime by date")
 DROP = typer.Option(False, "--drop-unknown-stations", help="丢弃名录外站点 / drop stations not in the registry")
-OUT = typer.Option(..., "-o", "--output", help="输出 .csv 或 .parquet / output file")
+OUT = typer.Option(..., "-o", "--output", help="输出 .csv 或 .parquet / output file", callback=output_file_callback)
 BY = typer.Option("station", "--by", help="station|city|region|group")
 O3_ORDER = typer.Option("station_mda8", "--o3-order", help="station_mda8|city_hourly: 城市臭氧计算顺序")
-
-
-def _fail(error: Exception) -> None:
-    console.print(f"[red]错误 / error:[/red] {error}", markup=True, highlight=False)
-    raise typer.Exit(1)
 
 
 def _load(inputs, stations, fmt, time_label, drop):
@@ -47,22 +48,6 @@ def _load(inputs, stations, fmt, time_label, drop):
     n = hourly.count().to_pyarrow().as_py()
     console.print(f"{len(files)} 个文件，{n:,} 个站点小时 / files, station-hours")
     return con, hourly, registry, files
-
-
-def _write(table, output: Path) -> int:
-    output.parent.mkdir(parents=True, exist_ok=True)
-    with console.status(f"计算并写出 / computing and writing {output} …"):
-        if output.suffix.lower() == ".parquet":
-            table.to_parquet(output)
-        elif output.suffix.lower() == ".csv":
-            table.to_csv(output)
-        else:
-            raise AirInputError(output, None, None, output.suffix, "输出后缀 .csv 或 .parquet", "an output suffix .csv or .parquet")
-    import pyarrow.parquet as pq
-
-    rows = pq.read_metadata(output).num_rows if output.suffix.lower() == ".parquet" else \
-        sum(1 for _ in output.open(encoding="utf-8")) - 1
-    return rows
 
 
 @app.command()
@@ -79,14 +64,12 @@ def hourly(
     """小时 AQI / hourly AQI per station-hour."""
     from meili.standards.air.hourly import hourly_aqi
 
-    try:
+    with user_errors(AirInputError, OutputPathError, ValueError):
         start = time.perf_counter()
         _, h, _, _ = _load(inputs, stations, fmt, time_label, drop)
         # Sorted so that the same input always gives the same file.
-        rows = _write(hourly_aqi(h, method=method, standard=standard).order_by(["station", "time"]), output)
+        rows = write_table(hourly_aqi(h, method=method, standard=standard).order_by(["station", "time"]), output)
         console.print(f"{rows:,} 行 → {output} ({time.perf_counter() - start:.1f} s)")
-    except (AirInputError, ValueError) as error:
-        _fail(error)
 
 
 @app.command()
@@ -104,15 +87,13 @@ def daily(
     """日报 / daily values and AQI per station, city, region or group."""
     from meili.standards.air.daily import daily_values
 
-    try:
+    with user_errors(AirInputError, OutputPathError, ValueError):
         start = time.perf_counter()
         _, h, registry, _ = _load(inputs, stations, fmt, time_label, drop)
         table = daily_values(h, registry=registry.table if registry else None, by=by, standard=standard,
                              o3_order=o3_order)
-        rows = _write(table.order_by(["key", "date"]), output)
+        rows = write_table(table.order_by(["key", "date"]), output)
         console.print(f"{rows:,} 行 → {output} ({time.perf_counter() - start:.1f} s)")
-    except (AirInputError, ValueError) as error:
-        _fail(error)
 
 
 @app.command()
@@ -132,15 +113,13 @@ def annual(
     """年度/季度/月度评价与排名 / HJ 663 period evaluation, 综合指数 and ranking."""
     from meili.standards.air.annual import annual_values
 
-    try:
+    with user_errors(AirInputError, OutputPathError, ValueError):
         start = time.perf_counter()
         _, h, registry, _ = _load(inputs, stations, fmt, time_label, drop)
         table = annual_values(h, registry=registry.table, by=by, period=period, year=year, standard=standard,
                               o3_order=o3_order)
-        rows = _write(table.order_by(["period", "rank", "key"]), output)
+        rows = write_table(table.order_by(["period", "rank", "key"]), output)
         console.print(f"{rows:,} 行 → {output} ({time.perf_counter() - start:.1f} s)")
-    except (AirInputError, ValueError) as error:
-        _fail(error)
 
 
 @app.command()
@@ -154,17 +133,16 @@ def indicators(
     fmt: str | None = FORMAT,
     time_label: str = TIME_LABEL,
     drop: bool = DROP,
-    output: Path | None = typer.Option(None, "-o", "--output", help="另存观测表 / also write the rows to .csv/.parquet"),
+    output: Path | None = typer.Option(None, "-o", "--output", help="另存观测表 / also write the rows to .csv/.parquet",
+                                       callback=output_file_callback),
     workspace: WorkspaceOption = None,
     dry_run: bool = typer.Option(False, "--dry-run", help="只校验不写入 / validate, write nothing"),
 ) -> None:
     """规划指标 16.x/17.x 写入工作区 / plan measures 16.x and 17.x computed and recorded in the workspace."""
     from meili.standards.air.indicators import plan_indicators
 
-    try:
+    with user_errors(AirInputError, OutputPathError, ValueError):
         _, h, registry, files = _load(inputs, stations, fmt, time_label, drop)
         table = plan_indicators(h, registry.table, year=year, plan=plan, city_code=city_code,
                                 sources=[str(i) for i in inputs], standard=standard)
         record_indicators(table, [Path(f) for f in files], "meili air indicators", workspace, output, dry_run)
-    except (AirInputError, ValueError) as error:
-        _fail(error)

@@ -7,11 +7,18 @@ from pathlib import Path
 from typing import Annotated
 
 import pyarrow as pa
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 import typer
 
-from meili.cli._common import WorkspaceOption, console, err_console, record_indicators, user_errors
+from meili.cli._common import (
+    OutputPathError,
+    WorkspaceOption,
+    console,
+    err_console,
+    output_file_callback,
+    record_indicators,
+    user_errors,
+    write_table,
+)
 from meili.ingest.water import WaterData, WaterInputError, read_water_input
 from meili.standards.water import pipeline
 
@@ -41,7 +48,8 @@ class RankBy(StrEnum):
 
 InputArg = Annotated[Path, typer.Argument(help="样品表（CSV/Parquet）或国家自动站表 / samples (CSV/Parquet) or the national table.")]
 SectionsOpt = Annotated[Path | None, typer.Option("--sections", help="断面名录 / section registry CSV.")]
-OutOpt = Annotated[Path, typer.Option("-o", "--output", help="输出文件 .csv 或 .parquet / output file.")]
+OutOpt = Annotated[Path, typer.Option("-o", "--output", help="输出文件 .csv 或 .parquet / output file.",
+                                      callback=output_file_callback)]
 YearOpt = Annotated[int | None, typer.Option("--year", help="年份 / year (the national table's times have none).")]
 
 
@@ -54,12 +62,9 @@ def _read(path: Path, sections: Path | None, year: int | None) -> WaterData:
 
 
 def _write(table: pa.Table, out: Path) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if out.suffix.lower() == ".parquet":
-        pq.write_table(table, out)
-    else:
-        pacsv.write_csv(table, out)
-    console.print(f"写出 {table.num_rows} 行 → {out} / wrote {table.num_rows} rows", highlight=False)
+    with user_errors(OutputPathError):
+        rows = write_table(table, out)
+    console.print(f"写出 {rows} 行 → {out} / wrote {rows} rows", highlight=False)
 
 
 def _need_registry(sections: Path | None, data: WaterData) -> None:
