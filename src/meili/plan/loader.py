@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -103,10 +104,7 @@ def load_plan(plan: str | Path) -> Plan:
     raise PlanError([PlanProblem(str(plan), None, "plan", f"未知规划 / unknown plan; built-in plans: {', '.join(plans)}")])
 
 
-_CACHE: dict[str, Plan] = {}
-
-
+@cache
 def _load_builtin(plan_id: str) -> Plan:
-    if plan_id not in _CACHE:
-        _CACHE[plan_id] = read_plan_file(builtin_plans()[plan_id])
-    return _CACHE[plan_id]
+    """Built-in plans are read and validated once per process."""
+    return read_plan_file(builtin_plans()[plan_id])
