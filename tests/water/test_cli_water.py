@@ -81,4 +81,7 @@ def test_trophic_command_grades_the_reservoir(tmp_path):
     for r in got:
         expected = sum(w * float(r[f"tli_{k}"]) for k, w in weights.items())
         assert abs(float(r["tli"]) - expected) < 1e-3  # the published weights are r²/Σr² rounded to 4 places
-        assert r["grade"] == ("贫营养" if float(r["tli"]) < 30 else "中营养" if float(r["tli"]) <= 50 else r["grade"])
+        tli = float(r["tli"])  # grades of 总站生字〔2001〕090号: < 30, 30–50, (50, 60], (60, 70], > 70
+        expected_grade = ("贫营养" if tli < 30 else "中营养" if tli <= 50 else "轻度富营养" if tli <= 60
+                          else "中度富营养" if tli <= 70 else "重度富营养")
+        assert r["grade"] == expected_grade
