@@ -33,7 +33,9 @@ COUNT_UNITS = {"家", "个", "座"}
 #: County profiles: share of the way to the target reached by 2025.
 PROFILES = {"leader": 1.25, "steady": 0.95, "lagging": 0.45, "regressing": -0.4}
 
-EXAMPLE_CSV = Path(__file__).resolve().parents[2] / "examples" / "ganzhou" / "observations_2020_2024.csv"
+#: The checkout's ``examples/`` folder (the example data are not installed with the package).
+EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "examples"
+EXAMPLE_CSV = EXAMPLES_DIR / "ganzhou" / "observations_2020_2024.csv"
 COLUMNS = ["plan", "region", "measure", "year", "value", "state", "unit", "source", "note", "provisional"]
 
 

@@ -15,9 +15,8 @@ from rich.table import Table
 
 from meili.cli._common import console
 from meili.evaluate.status import STATUS_LABELS
+from meili.examples import EXAMPLES_DIR as EXAMPLES
 from meili.plan import load_plan, load_regions
-
-EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 
 
 def demo(
