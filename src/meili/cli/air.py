@@ -9,7 +9,6 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import ibis
 import typer
 
 from meili.cli._common import (
@@ -21,7 +20,6 @@ from meili.cli._common import (
     write_table,
 )
 from meili.cli._common import err_console as console
-from meili.ingest.air import AirInputError, expand_inputs, read_hourly, read_stations
 
 app = typer.Typer(help="空气质量 / air quality from hourly station data (HJ 633, HJ 663, GB 3095).",
                   no_args_is_help=True)
@@ -37,7 +35,18 @@ BY = typer.Option("station", "--by", help="station|city|region|group")
 O3_ORDER = typer.Option("station_mda8", "--o3-order", help="station_mda8|city_hourly: 城市臭氧计算顺序")
 
 
+def _input_errors() -> tuple[type[Exception], ...]:
+    from meili.ingest.air import AirInputError
+
+    return (AirInputError, OutputPathError, ValueError)
+
+
 def _load(inputs, stations, fmt, time_label, drop):
+    # ibis and the readers are loaded when a command runs, not at the CLI's start-up.
+    import ibis
+
+    from meili.ingest.air import expand_inputs, read_hourly, read_stations
+
     con = ibis.duckdb.connect()
     registry = read_stations(stations) if stations else None
     files = expand_inputs(inputs)
@@ -64,7 +73,7 @@ def hourly(
     """小时 AQI / hourly AQI per station-hour."""
     from meili.standards.air.hourly import hourly_aqi
 
-    with user_errors(AirInputError, OutputPathError, ValueError):
+    with user_errors(*_input_errors()):
         start = time.perf_counter()
         _, h, _, _ = _load(inputs, stations, fmt, time_label, drop)
         # Sorted so that the same input always gives the same file.
@@ -87,7 +96,7 @@ def daily(
     """日报 / daily values and AQI per station, city, region or group."""
     from meili.standards.air.daily import daily_values
 
-    with user_errors(AirInputError, OutputPathError, ValueError):
+    with user_errors(*_input_errors()):
         start = time.perf_counter()
         _, h, registry, _ = _load(inputs, stations, fmt, time_label, drop)
         table = daily_values(h, registry=registry.table if registry else None, by=by, standard=standard,
@@ -113,7 +122,7 @@ def annual(
     """年度/季度/月度评价与排名 / HJ 663 period evaluation, 综合指数 and ranking."""
     from meili.standards.air.annual import annual_values
 
-    with user_errors(AirInputError, OutputPathError, ValueError):
+    with user_errors(*_input_errors()):
         start = time.perf_counter()
         _, h, registry, _ = _load(inputs, stations, fmt, time_label, drop)
         table = annual_values(h, registry=registry.table, by=by, period=period, year=year, standard=standard,
@@ -141,7 +150,7 @@ def indicators(
     """规划指标 16.x/17.x 写入工作区 / plan measures 16.x and 17.x computed and recorded in the workspace."""
     from meili.standards.air.indicators import plan_indicators
 
-    with user_errors(AirInputError, OutputPathError, ValueError):
+    with user_errors(*_input_errors()):
         _, h, registry, files = _load(inputs, stations, fmt, time_label, drop)
         table = plan_indicators(h, registry.table, year=year, plan=plan, city_code=city_code,
                                 sources=[str(i) for i in inputs], standard=standard)

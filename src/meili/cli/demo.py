@@ -14,8 +14,6 @@ import typer
 from rich.table import Table
 
 from meili.cli._common import console
-from meili.evaluate.status import STATUS_LABELS
-from meili.examples import EXAMPLES_DIR as EXAMPLES
 from meili.plan import load_plan, load_regions
 
 
@@ -26,6 +24,7 @@ def demo(
 ) -> None:
     """演示 / Run the main job on the bundled example: plans, data, air and water measures, evaluation, ranking."""
     from meili.evaluate.summary import category_summary, county_ranking
+    from meili.examples import EXAMPLES_DIR as EXAMPLES
     from meili.examples import load_example
     from meili.store import open_workspace
 
@@ -47,10 +46,10 @@ def demo(
     ws = open_workspace(root)
 
     step("空气质量 16.1/17.1：真实小时数据 / air quality from real hourly data (赣州 2019)")
-    _air(ws)
+    _air(ws, EXAMPLES)
 
     step(f"地表水 18/19：断面监测数据 / surface water from section samples ({year}, synthetic)")
-    _water(ws, year)
+    _water(ws, year, EXAMPLES)
 
     step(f"评估 {year} → 2025 / evaluation against the 2025 milestone")
     observations = ws.current_observations(plan=city.id)
@@ -72,13 +71,13 @@ def _steps(total: int):
     return step
 
 
-def _air(ws) -> None:
+def _air(ws, examples: Path) -> None:
     from meili.ingest.air import read_hourly, read_stations
     from meili.ingest.computed import record_computed
     from meili.standards.air.indicators import plan_indicators
 
-    hourly_file = EXAMPLES / "air" / "ganzhou-2019-hourly.parquet"
-    registry = read_stations(EXAMPLES / "air" / "ganzhou-stations.csv")
+    hourly_file = examples / "air" / "ganzhou-2019-hourly.parquet"
+    registry = read_stations(examples / "air" / "ganzhou-stations.csv")
     hourly = read_hourly([hourly_file], stations=registry)
     rows = plan_indicators(hourly, registry.table, year=2019, sources=[hourly_file.name])
     result, _ = record_computed(ws, rows, [hourly_file], "meili demo: air indicators")
@@ -90,12 +89,12 @@ def _air(ws) -> None:
     console.print(f"  {result.summary()}", highlight=False)
 
 
-def _water(ws, year: int) -> None:
+def _water(ws, year: int, examples: Path) -> None:
     from meili.ingest.computed import record_computed
     from meili.ingest.water import read_samples, read_sections
     from meili.standards.water.pipeline import water_indicators
 
-    samples_file, sections_file = EXAMPLES / "water" / "samples.csv", EXAMPLES / "water" / "sections.csv"
+    samples_file, sections_file = examples / "water" / "samples.csv", examples / "water" / "sections.csv"
     sections = read_sections(sections_file)
     data = read_samples(samples_file, sections)
     rows = water_indicators(data.samples, data.sections, year=year, source=samples_file.name)
@@ -107,6 +106,8 @@ def _water(ws, year: int) -> None:
 
 
 def _print_summary(summary, region: str) -> None:
+    from meili.evaluate.status import STATUS_LABELS
+
     statuses = list(STATUS_LABELS)
     table = Table(title=f"{load_regions().name(region)} · 各类别测度状态 / measures by status and category")
     table.add_column("类别 category")

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pyarrow as pa
 import typer
 
 from meili.cli._common import (
@@ -19,8 +18,11 @@ from meili.cli._common import (
     user_errors,
     write_table,
 )
-from meili.ingest.water import WaterData, WaterInputError, read_water_input
-from meili.standards.water import pipeline
+
+if TYPE_CHECKING:  # the readers and computations load ibis and pandas: imported when a command runs, not at start-up
+    import pyarrow as pa
+
+    from meili.ingest.water import WaterData
 
 app = typer.Typer(help="地表水 / surface water quality: classify, summary, rank, indicators.", no_args_is_help=True)
 
@@ -54,6 +56,8 @@ YearOpt = Annotated[int | None, typer.Option("--year", help="年份 / year (the 
 
 
 def _read(path: Path, sections: Path | None, year: int | None) -> WaterData:
+    from meili.ingest.water import WaterInputError, read_water_input
+
     with console.status("读取 / reading …"), user_errors(WaterInputError):
         data = read_water_input(path, year=year, sections_path=sections)
     for note in data.notes:
@@ -65,6 +69,12 @@ def _write(table: pa.Table, out: Path) -> None:
     with user_errors(OutputPathError):
         rows = write_table(table, out)
     console.print(f"写出 {rows} 行 → {out} / wrote {rows} rows", highlight=False)
+
+
+def _pipeline():
+    from meili.standards.water import pipeline
+
+    return pipeline
 
 
 def _need_registry(sections: Path | None, data: WaterData) -> None:
@@ -79,12 +89,14 @@ def classify_command(input: InputArg, output: OutOpt, sections: SectionsOpt = No
     """断面水质类别 / Class, 水质状况 and main pollutants of each section and period (GB 3838-2002)."""
     data = _read(input, sections, year)
     with console.status("评价 / classifying …"):
-        table = pipeline.classify_sections(
+        table = _pipeline().classify_sections(
             data.samples, data.sections, period=period.value,
             year=None if data.is_national_table else year, published=data.published,
         )
     if data.published is not None and period == PeriodChoice.sample:
-        agrees = pa.compute.sum(pa.compute.equal(table["class"], table["published_class"])).as_py() or 0
+        import pyarrow.compute as pc
+
+        agrees = pc.sum(pc.equal(table["class"], table["published_class"])).as_py() or 0
         published = table["published_class"].length() - table["published_class"].null_count
         if published:
             console.print(f"与发布类别一致 / agrees with the published class: {agrees}/{published} = "
@@ -100,7 +112,7 @@ def summary_command(input: InputArg, output: OutOpt, sections: SectionsOpt = Non
     data = _read(input, sections, year)
     _need_registry(sections, data)
     with console.status("汇总 / summarising …"):
-        table = pipeline.summarize_sections(data.samples, data.sections, year=year, by=by.value)
+        table = _pipeline().summarize_sections(data.samples, data.sections, year=year, by=by.value)
     _write(table, output)
 
 
@@ -112,7 +124,7 @@ def rank_command(input: InputArg, output: OutOpt, sections: SectionsOpt = None,
     data = _read(input, sections, year)
     _need_registry(sections, data)
     with console.status("排名 / ranking …"):
-        table = pipeline.rank_groups(data.samples, data.sections, year=year, by=by.value)
+        table = _pipeline().rank_groups(data.samples, data.sections, year=year, by=by.value)
     _write(table, output)
 
 
@@ -124,7 +136,7 @@ def trophic_command(input: InputArg, output: OutOpt, sections: SectionsOpt = Non
     data = _read(input, sections, year)
     _need_registry(sections, data)
     with console.status("营养状态 / trophic state …"):
-        table = pipeline.trophic_states(data.samples, data.sections, year=year, period=period)  # type: ignore[arg-type]
+        table = _pipeline().trophic_states(data.samples, data.sections, year=year, period=period)  # type: ignore[arg-type]
     _write(table, output)
 
 
@@ -141,6 +153,6 @@ def indicators_command(input: InputArg, sections: SectionsOpt = None,
     data = _read(input, sections, year)
     _need_registry(sections, data)
     with console.status("计算指标 / computing indicators …"):
-        table = pipeline.water_indicators(data.samples, data.sections, year=year, plan=plan, source=str(input))
+        table = _pipeline().water_indicators(data.samples, data.sections, year=year, plan=plan, source=str(input))
     inputs = [Path(input)] + ([Path(sections)] if sections else [])
     record_indicators(table, inputs, "meili water indicators", workspace, output, dry_run)
