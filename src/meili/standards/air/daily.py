@@ -38,34 +38,49 @@ def _hour_of_day(time: ir.TimestampValue) -> ir.IntegerValue:
     return (time - ibis.interval(hours=1)).hour() + 1
 
 
+def _with_day_and_hour(hourly: ir.Table) -> ir.Table:
+    """``hourly`` with ``_day`` (natural day) and ``_hod`` (hour of that day, 1 … 24) as columns of their own, so
+    that the daily aggregation computes them once per row instead of once per aggregate."""
+    return hourly.mutate(_day=natural_day(hourly.time), _hod=_hour_of_day(hourly.time)).view()
+
+
 def _o3_by_hour(t: ir.Table) -> dict[str, ir.FloatingValue]:
     """Aggregations giving the O3 value of each hour of the day (``_o3_h1`` … ``_o3_h24``; NULL when absent),
-    to be evaluated per (station, natural day) alongside the daily means: one pass, no 24-hour grid join."""
-    hod = _hour_of_day(t.time)
-    return {f"_o3_h{k}": t.o3.max(where=hod == k) for k in range(1, 25)}
+    to be evaluated per (station, natural day) alongside the daily means: one pass, no 24-hour grid join.
+    ``t`` comes from :func:`_with_day_and_hour`. ``max(CASE …)`` rather than ``max(…) FILTER``: the same values,
+    ~15 % faster in DuckDB (docs/benchmarks.md)."""
+    null = ibis.null("float64")
+    return {f"_o3_h{k}": ibis.ifelse(t._hod == k, t.o3, null).max() for k in range(1, 25)}
 
 
-def _mda8_from_hours(agg: ir.Table, day: ir.DateValue) -> dict[str, ir.Value]:
-    """``o3_8h_max`` and ``o3_8h_windows`` from the hour columns of :func:`_o3_by_hour` (rules of
-    :func:`o3_daily_max_8h`). Each 8-h mean is (sum of present values) / (their count), as ``avg`` computes it."""
+def _with_mda8(agg: ir.Table) -> ir.Table:
+    """``agg`` (one row per station and ``_day`` with the hour columns of :func:`_o3_by_hour`) with ``o3_8h_max``
+    and ``o3_8h_windows`` added (rules of :func:`o3_daily_max_8h`). Each 8-h mean is (sum of present values) /
+    (their count), as ``avg`` computes it. Built in stages (``.view()``): the 17 means, then their max and count,
+    then the validity rule, so that each expression is written and evaluated once (inlined, the means were
+    repeated in every expression that used them)."""
     v = T.validity()
-    means = []
-    for end in range(v["o3_mda8_first_window_end"], v["o3_mda8_last_window_end"] + 1):
+    ends = range(v["o3_mda8_first_window_end"], v["o3_mda8_last_window_end"] + 1)
+    means = {}
+    for end in ends:
         hours = [agg[f"_o3_h{k}"] for k in range(end - 7, end + 1)]
         total = hours[0].fill_null(0.0)
         count = hours[0].notnull().cast("int64")
         for h in hours[1:]:
             total = total + h.fill_null(0.0)
             count = count + h.notnull().cast("int64")
-        means.append(ibis.ifelse(count >= v["moving_8h_min_hours"], total / count, ibis.null("float64")))
-    best = ibis.greatest(*means)
-    windows = means[0].notnull().cast("int64")
-    for m in means[1:]:
-        windows = windows + m.notnull().cast("int64")
-    valid = (windows >= v["o3_mda8_min_windows"]) | (best > _limit_by_day(day, "o3_8h"))
+        means[f"_m8_{end}"] = ibis.ifelse(count >= v["moving_8h_min_hours"], total / count, ibis.null("float64"))
+    t = agg.mutate(**means).view()
+    windows = t[f"_m8_{ends[0]}"].notnull().cast("int64")
+    for end in ends[1:]:
+        windows = windows + t[f"_m8_{end}"].notnull().cast("int64")
+    t = t.mutate(_best=ibis.greatest(*(t[name] for name in means)), _windows=windows).view()
+    valid = (t._windows >= v["o3_mda8_min_windows"]) | (t._best > _limit_by_day(t._day, "o3_8h"))
     # a day without any valid window has no MDA8 row: NULL window count, as before
-    return {"o3_8h_max": ibis.ifelse(valid, best, ibis.null("float64")),
-            "o3_8h_windows": ibis.ifelse(windows > 0, windows, ibis.null("int64"))}
+    return t.mutate(
+        o3_8h_max=ibis.ifelse(valid, t._best, ibis.null("float64")),
+        o3_8h_windows=ibis.ifelse(t._windows > 0, t._windows, ibis.null("int64")),
+    ).drop("_best", "_windows", *means, *(f"_o3_h{k}" for k in range(1, 25)))
 
 
 def o3_daily_max_8h(hourly: ir.Table) -> ir.Table:
@@ -77,9 +92,9 @@ def o3_daily_max_8h(hourly: ir.Table) -> ir.Table:
     in one group-by (one column per hour), so the 17 windows are plain row arithmetic. One row per station-hour
     is expected (as :func:`meili.ingest.air.read_hourly` gives); of duplicates the highest O3 is used.
     """
-    t = hourly.mutate(_day=natural_day(hourly.time))
-    agg = t.group_by(["station", "_day"]).aggregate(**_o3_by_hour(t)).view()
-    out = agg.select(station=agg.station, date=agg._day, **_mda8_from_hours(agg, agg._day))
+    t = _with_day_and_hour(hourly)
+    agg = _with_mda8(t.group_by(["station", "_day"]).aggregate(**_o3_by_hour(t)).view())
+    out = agg.select(station=agg.station, date=agg._day, o3_8h_max=agg.o3_8h_max, o3_8h_windows=agg.o3_8h_windows)
     return out.filter(out.o3_8h_windows.notnull())
 
 
@@ -89,20 +104,20 @@ def station_daily(hourly: ir.Table) -> ir.Table:
     ([U] the same rule, ``o3_1h_max_min_hours``). Values are unrounded; rounding happens for the IAQI and output.
     """
     v = T.validity()
-    t = hourly.mutate(_day=natural_day(hourly.time))
+    t = _with_day_and_hour(hourly)
     aggs = {}
     for p in MEAN_POLLUTANTS:
         aggs[f"_mean_{p}"] = t[p].mean()
         aggs[f"hours_{p}"] = t[p].count()
     aggs["_o3_max"] = t.o3.max()
     aggs["hours_o3"] = t.o3.count()
-    agg = t.group_by(["station", "_day"]).aggregate(**aggs, **_o3_by_hour(t)).view()
+    agg = _with_mda8(t.group_by(["station", "_day"]).aggregate(**aggs, **_o3_by_hour(t)).view())
     cols = {p: ibis.ifelse(agg[f"hours_{p}"] >= v["daily_min_hours"], agg[f"_mean_{p}"], ibis.null("float64"))
             for p in MEAN_POLLUTANTS}
     cols["o3_1h_max"] = ibis.ifelse(agg.hours_o3 >= v["o3_1h_max_min_hours"], agg._o3_max, ibis.null("float64"))
     return agg.select(station=agg.station, date=agg._day, **cols,
                       **{f"hours_{p}": agg[f"hours_{p}"] for p in (*MEAN_POLLUTANTS, "o3")},
-                      **_mda8_from_hours(agg, agg._day)).view()
+                      o3_8h_max=agg.o3_8h_max, o3_8h_windows=agg.o3_8h_windows).view()
 
 
 def daily_aqi(daily: ir.Table, *, key: str = "station", standard: str = "auto") -> ir.Table:
