@@ -38,6 +38,8 @@ def test_range():
     t = parse_target("3~5", H)
     assert (t.kind, t.low, t.high) == (TargetKind.RANGE, 3.0, 5.0)
     assert t.met_by(3) and t.met_by(5) and not t.met_by(2.9) and not t.met_by(5.1)
+    # with the measure's direction, beyond the range on the better side meets it (methodology §4.2)
+    assert t.met_by(5.1, H) and not t.met_by(2.9, H) and t.met_by(2.9, L) and not t.met_by(5.1, L)
     with pytest.raises(TargetTextError):
         parse_target("8~5", H)
 

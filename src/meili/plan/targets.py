@@ -86,10 +86,20 @@ class Target(BaseModel):
     def is_numeric(self) -> bool:
         return self.kind in (TargetKind.BOUND, TargetKind.RANGE, TargetKind.CUMULATIVE)
 
-    def met_by(self, x: float) -> bool:
-        """Whether a value meets a numeric target (bound: the comparison; range: low ≤ x ≤ high)."""
+    def met_by(self, x: float, direction: Direction | None = None) -> bool:
+        """Whether a value meets a numeric target, by the evaluation's rule (docs/methodology.md §4.1–4.2).
+
+        Bound and cumulative: the comparison. Range: low ≤ x ≤ high, or — given the measure's ``direction`` —
+        beyond the range on the better side (a higher-is-better count of 6 meets "3~5"); without a direction only
+        the range itself counts. :func:`meili.evaluate.status` applies the same rule to tables (a test checks they
+        agree)."""
         if self.kind == TargetKind.RANGE:
-            return self.low <= x <= self.high  # type: ignore[operator]
+            inside = self.low <= x <= self.high  # type: ignore[operator]
+            if direction == Direction.HIGHER:
+                return inside or x > self.high  # type: ignore[operator]
+            if direction == Direction.LOWER:
+                return inside or x < self.low  # type: ignore[operator]
+            return inside
         if self.kind in (TargetKind.BOUND, TargetKind.CUMULATIVE) and self.op and self.value is not None:
             return {">=": x >= self.value, ">": x > self.value, "<=": x <= self.value, "<": x < self.value}[self.op]
         raise ValueError(f"target {self.text!r} is not a numeric bound or range")
