@@ -90,3 +90,30 @@ def test_rank_csv():
     assert (by["360703"]["rank"], by["360703"]["rank_change"]) == ("2", "-1")
     r = run("rank", "-y", "2023", "--method", "magic", "--observations", OBS)
     assert r.exit_code == 1 and "unknown method" in r.output
+
+
+def test_observations_file_is_checked_as_an_import_is(tmp_path):
+    """--observations goes through the import's validation: a bad cell stops the run with file, row, column and
+    value named (nothing is evaluated from a half-read file)."""
+    lines = Path(OBS).read_text(encoding="utf-8").splitlines()
+    bad = tmp_path / "bad.csv"
+    # row 3 of the file (header = row 1): the value becomes text
+    fields = lines[2].split(",")
+    fields[4] = "二十七"
+    bad.write_text("\n".join([lines[0], lines[1], ",".join(fields), *lines[3:]]) + "\n", encoding="utf-8")
+    r = run("evaluate", "-y", "2023", "--observations", str(bad), "--format", "csv")
+    assert r.exit_code == 1
+    out = " ".join(r.output.split())
+    assert "bad.csv" in out and "第 3 行" in out and "value" in out and "二十七" in out
+
+
+def test_observations_from_parquet_evaluate_like_the_csv(tmp_path):
+    import pyarrow.csv as pcsv
+    import pyarrow.parquet as pq
+
+    table = pcsv.read_csv(OBS)  # typed by pyarrow: year int64, value float64
+    pq.write_table(table, tmp_path / "obs.parquet")
+    from_csv = run("evaluate", "-y", "2023", "--observations", OBS, "--format", "csv")
+    from_parquet = run("evaluate", "-y", "2023", "--observations", str(tmp_path / "obs.parquet"), "--format", "csv")
+    assert from_parquet.exit_code == 0, from_parquet.output
+    assert from_parquet.stdout == from_csv.stdout

@@ -154,6 +154,32 @@ def test_malformed_row_has_its_line_number(ws, tmp_path):
     assert [(i.kind, i.row) for i in issues] == [("malformed_row", 4)]
 
 
+def test_parquet_imports_like_the_csv_and_names_record_numbers(ws, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = [line.split(",") for line in GOOD]
+    cols = HEADER.split(",")
+    table = pa.table({c: [r[i] or None for r in rows] for i, c in enumerate(cols)})
+    # typed columns, as another system would export them: year int64, value float64 where numeric
+    table = table.set_column(cols.index("year"), "year", pa.array([int(r[3]) for r in rows], pa.int64()))
+    pq.write_table(table, tmp_path / "good.parquet")
+    r = import_files(ws, [tmp_path / "good.parquet"])
+    assert (r.rows, r.new) == (5, 5)
+    cur = {(o["region"], o["measure"]): o for o in ws.current_observations().to_pylist()}
+    assert cur[("360703", "17.2")]["value"] == 97.5 and cur[("360722", "21.2")]["state"] == "基本消除"
+    # a bad cell in record 2 is named by its record number; nothing is written
+    bad = table.set_column(cols.index("value"), "value", pa.array([r[4] or None for r in rows[:1]] + ["abc"]
+                                                                   + [r[4] or None for r in rows[2:]]))
+    pq.write_table(bad, tmp_path / "bad.parquet")
+    before = state(ws)
+    issues = fail(ws, tmp_path / "bad.parquet")
+    assert [(i.column, i.row, i.value) for i in issues] == [("value", 2, "abc")]
+    assert state(ws) == before
+    pq.write_table(table.drop_columns(["year"]), tmp_path / "noyear.parquet")
+    assert [(i.kind, i.column) for i in fail(ws, tmp_path / "noyear.parquet")] == [("missing_column", "year")]
+
+
 def test_gb18030_csv_with_chinese_headers(ws, tmp_path):
     header = "规划,区域,测度,年份,填报值,状态,单位,数据来源,备注"
     r = import_files(ws, [write_csv(tmp_path / "gbk.csv", GOOD, header=header, encoding="gb18030")])

@@ -14,6 +14,7 @@ from meili.evaluate import evaluate as _evaluate
 from meili.evaluate.composite import METHODS, RankingError
 from meili.evaluate.composite import rank as _rank
 from meili.evaluate.status import STATUS_LABELS
+from meili.ingest.issues import ObservationError
 from meili.plan import PlanError, UnknownRegionError, load_plan, load_regions
 from meili.store import StoreError, open_workspace
 
@@ -27,33 +28,15 @@ EVALUATE_COLUMNS = (
 TABLE_COLUMNS = ("region", "measure", "milestone", "status", "value", "value_year", "target", "baseline",
                  "progress", "expected_progress", "required_annual_change", "projection", "cagr_status", "rule")
 
-_STRING_COLUMNS = ("plan", "region", "measure", "state", "unit", "source", "note")
-
-
-class ObservationsError(ValueError):
-    """Observations that cannot be read; bilingual message naming the file."""
-
-
-def read_observations(path: Path) -> pa.Table:
-    """The long observation format ``plan,region,measure,year,value,state,…`` from a CSV or Parquet file."""
-    try:
-        if path.suffix.lower() == ".parquet":
-            import pyarrow.parquet as pq
-
-            return pq.read_table(path)
-        import pyarrow.csv as pcsv
-
-        head = path.read_text(encoding="utf-8-sig").splitlines()[0].split(",")
-        types = {c: pa.string() for c in head if c in _STRING_COLUMNS}
-        types |= {c: t for c, t in (("year", pa.int64()), ("value", pa.float64())) if c in head}
-        return pcsv.read_csv(path, convert_options=pcsv.ConvertOptions(column_types=types))
-    except (OSError, IndexError, pa.ArrowInvalid) as e:
-        raise ObservationsError(f"{path}: 无法读取观测数据 / cannot read observations: {e}") from None
-
 
 def _observations(plan_id: str, observations: Path | None, workspace: Path | None) -> pa.Table:
+    """The observations to evaluate: a file checked exactly as ``meili data import`` checks it (nothing is
+    written), or the workspace's current values."""
     if observations is not None:
-        return read_observations(observations)
+        from meili.ingest.observations import check_files
+
+        clean, _files, _skipped = check_files([observations], plans={plan_id: load_plan(plan_id)})
+        return clean
     return open_workspace(workspace).current_observations(plan=plan_id)
 
 
@@ -66,14 +49,15 @@ def _display(rows: list[dict], digits: int = 3) -> list[dict]:
 
 
 _ERRORS = (PlanError, EvaluationError, AssignmentError, MethodParamsError, RankingError, UnknownRegionError,
-           ObservationsError, StoreError)
+           ObservationError, StoreError)
 
 PlanOpt = Annotated[str, typer.Option("--plan", "-p", help="规划 / plan id or plan file.")]
 YearOpt = Annotated[int, typer.Option("--year", "-y", help="评估年份 / evaluation year (observations up to it).")]
 RegionOpt = Annotated[list[str] | None, typer.Option("--region", "-r",
                                                      help="区域 / region code or name (repeatable; default: all).")]
 ObsOpt = Annotated[Path | None, typer.Option("--observations", exists=True, dir_okay=False,
-                                             help="观测数据 CSV/Parquet (long format) instead of the workspace.")]
+                                             help="观测数据文件 / observations file (CSV, Excel or Parquet, checked as "
+                                                  "`meili data import` checks it) instead of the workspace.")]
 AssignOpt = Annotated[Path | None, typer.Option("--assignments", "-a", exists=True, dir_okay=False,
                                                 help="下达目标文件 / YAML file of assigned delegated targets.")]
 FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="输出格式 / output format.")]

@@ -200,7 +200,7 @@ def _read_csv_slow(path: Path, text: str, sha256: str, found: dict[str, int], wi
 
 def _unreadable(file: str, why: str) -> ObservationIssue:
     return ObservationIssue("unreadable_file", file, None, None, None, None,
-                            f"{why}; 应为 .csv（UTF-8 或 GB18030）或 .xlsx / expected a .csv (UTF-8 or GB18030) or .xlsx file")
+                            f"{why}; 应为 .csv（UTF-8 或 GB18030）、.xlsx 或 .parquet / expected a .csv (UTF-8 or GB18030), .xlsx or .parquet file")
 
 
 # --- Excel ---------------------------------------------------------------------------------------------------
@@ -272,8 +272,36 @@ def read_xlsx(path: Path, data: bytes, sha256: str) -> RawFile:
     return RawFile(path, sha256, table, issues, template=template)
 
 
+def read_parquet(path: Path, data: bytes, sha256: str) -> RawFile:
+    """The long format from a Parquet file (e.g. exported by another system): the same columns as the CSV, any
+    types (each cell is read as text and checked like a CSV cell). ``_row`` is the record's number, first = 1
+    (Parquet has no header row)."""
+    import pyarrow.parquet as pq
+
+    file = str(path)
+    try:
+        table = pq.read_table(io.BytesIO(data))
+    except (pa.ArrowInvalid, pa.ArrowException, OSError) as e:
+        return RawFile(path, sha256, None, [_unreadable(file, f"Parquet 无法读取 / cannot read the Parquet file: {e}")])
+    found = map_header(table.column_names)
+    missing = missing_columns(found, file, None, None)
+    if missing:
+        return RawFile(path, sha256, None, missing)
+    columns = {}
+    for key, i in found.items():
+        col = table.column(i)
+        try:
+            columns[key] = col.cast(pa.string())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            return RawFile(path, sha256, None, [_unreadable(
+                file, f"列 {table.column_names[i]!r} 的类型 {col.type} 无法作为文本读取，应为文本或数值 / column "
+                      f"{table.column_names[i]!r} has type {col.type}; expected text or numbers")])
+    rows = pa.array(range(1, table.num_rows + 1), pa.int64())
+    return RawFile(path, sha256, _columns_table(columns, rows, None), [])
+
+
 def read_file(path: str | Path) -> RawFile:
-    """Read a reporting file: .xlsx/.xlsm by content (a zip), anything else as CSV text."""
+    """Read a reporting file by its content: .xlsx/.xlsm (a zip), Parquet (``PAR1``), anything else as CSV text."""
     import hashlib
 
     path = Path(path)
@@ -284,6 +312,8 @@ def read_file(path: str | Path) -> RawFile:
     sha = hashlib.sha256(data).hexdigest()
     if data.startswith(b"PK\x03\x04"):
         return read_xlsx(path, data, sha)
+    if data.startswith(b"PAR1"):
+        return read_parquet(path, data, sha)
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         return RawFile(path, sha, None, [_unreadable(
             str(path), "旧版 .xls 格式不受支持，请另存为 .xlsx / the old .xls format is not supported; save as .xlsx")])
