@@ -8,6 +8,7 @@ import ibis
 import pyarrow as pa
 
 from meili.standards.air import annual as N
+from meili.standards.air import aqi as A
 from meili.standards.air import daily as D
 from meili.standards.air.hourly import hourly_aqi
 
@@ -109,6 +110,54 @@ def test_2026_missing_pollutant_rule():
     # under 2012 a missing indicator leaves the day without AQI [U]
     d = D.daily_aqi(D.station_daily(one_station_day(24, dt.date(2019, 5, 1), high))).to_pyarrow().to_pylist()[0]
     assert d["aqi"] is None
+
+
+def _registry(not_measured: dict[str, str], groups: dict[str, str] | None = None):
+    stations = sorted(not_measured)
+    n = len(stations)
+    return pa.table({"station": stations, "name": stations, "city_code": ["C"] * n, "city": ["C"] * n,
+                     "region_code": ["R"] * n, "lon": [None] * n, "lat": [None] * n, "kind": ["assessment"] * n,
+                     "groups": [(groups or {}).get(s, "") for s in stations],
+                     "not_measured": [not_measured[s] for s in stations]})
+
+
+def test_2026_pollutant_not_measured_by_design_does_not_block_the_aqi():
+    """HJ 633-2026 §5.3.2: a station that does not measure CO by design gets its AQI ≤ 100 published; a station that
+    measures CO but lost it that day does not (§5.3.1). 2012 days keep the 2012 reading [U]: all 7 needed."""
+    # HJ 633-2026 表3: PM2.5 40 → 50 + 50·5/25 = 60; PM10 60 → 50 + 50·10/70 = 57.1… → 58: AQI 60
+    no_co = {"so2": 10, "no2": 20, "o3": 50, "pm10": 60, "pm25": 40}
+    day = dt.date(2026, 5, 1)
+    rows = [(s, t, no_co) for s in ("DESIGN", "LOST") for t in day_hours(day)]
+    registry = _registry({"DESIGN": "co", "LOST": ""})
+    nm = A.not_measured_by_design(registry)
+    sd = D.station_daily(hourly_table(rows)).rename(key="station")
+    got = {r["key"]: r["aqi"] for r in D.daily_aqi(sd, not_measured=nm).to_pyarrow().to_pylist()}
+    assert got == {"DESIGN": 60, "LOST": None}
+    assert {r["key"]: r["aqi"] for r in D.daily_aqi(sd).to_pyarrow().to_pylist()} == {"DESIGN": None, "LOST": None}
+    # hourly (real-time): the same rule per station-hour; PM2.5 1-h 40 → 60 on the 日平均 breakpoints
+    hourly = hourly_aqi(hourly_table(rows), not_measured=nm).to_pyarrow().to_pylist()
+    assert {r["aqi"] for r in hourly if r["station"] == "DESIGN"} == {60}
+    assert {r["aqi"] for r in hourly if r["station"] == "LOST"} == {None}
+    # a 2019 day: the 2012 rules, no §5.3.2
+    old = [(s, t, no_co) for s in ("DESIGN",) for t in day_hours(dt.date(2019, 5, 1))]
+    d = D.daily_aqi(D.station_daily(hourly_table(old)).rename(key="station"), not_measured=nm).to_pyarrow()
+    assert d.column("aqi").to_pylist() == [None]
+
+
+def test_not_measured_by_design_for_a_group_needs_every_station():
+    """A group (city, region, 中心城区…) does not measure a pollutant by design only when none of its stations
+    does [U]; then its AQI ≤ 100 is published without it."""
+    no_co = {"so2": 10, "no2": 20, "o3": 50, "pm10": 60, "pm25": 40}
+    day = dt.date(2026, 5, 1)
+    rows = [(s, t, no_co) for s in ("A", "B", "C") for t in day_hours(day)]
+    registry = _registry({"A": "co", "B": "co;pm10", "C": ""}, groups={"A": "g1;g2", "B": "g1", "C": "g2"})
+    keys = D.station_keys(registry, "group")
+    nm = A.not_measured_by_design(registry, keys).to_pyarrow().to_pylist()
+    assert {r["_nm_key"]: (r["_nm_co"], r["_nm_pm10"]) for r in nm} == {"g1": (True, False), "g2": (False, False)}
+    daily = D.daily_aqi(D.group_daily(D.station_daily(hourly_table(rows)), keys),
+                        not_measured=A.not_measured_by_design(registry, keys))
+    assert {r["key"]: r["aqi"] for r in daily.to_pyarrow().to_pylist()} == {"g1": 60, "g2": None}
+    assert A.not_measured_by_design(_registry({"A": "", "B": ""})) is None  # nothing declared: no join at all
 
 
 def test_city_mean_of_valid_assessment_stations_excludes_background():

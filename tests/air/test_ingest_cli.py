@@ -145,3 +145,35 @@ def test_indicators_command_records_16_1_and_17_1_in_the_workspace(tmp_path):
     [imp] = ws.imports().to_pylist()
     assert imp["file"] == parquet.name and imp["sha256"] == hashlib.sha256(parquet.read_bytes()).hexdigest()
     assert "not computed, not written: 2" in result.output
+
+
+def test_registry_not_measured_column_and_the_cli_applies_it(tmp_path):
+    """``not_measured`` (HJ 633-2026 §5.3.2) is read in any spelling, normalised, refused when unknown; the CLI's
+    hourly and daily reports apply it to 2026 days."""
+    path = tmp_path / "nm.csv"
+    path.write_text("station,name,city_code,region_code,lon,lat,not_measured\n"
+                    "A,a,C1,R1,,,CO\n"
+                    "B,b,C1,R1,,,pm2.5; SO2\n"
+                    "C,c,C1,R1,,,\n", encoding="utf-8")
+    reg = read_stations(path).table.to_pylist()
+    assert [r["not_measured"] for r in reg] == ["co", "so2;pm25", ""]
+    bad = tmp_path / "bad_nm.csv"
+    bad.write_text("station,name,city_code,region_code,lon,lat,not_measured\nA,a,C1,R1,,,CO;苯\n", encoding="utf-8")
+    with pytest.raises(AirInputError) as e:
+        read_stations(bad)
+    assert (e.value.row, e.value.column, e.value.value) == (2, "not_measured", "苯")
+    # no CO anywhere on a 2026 day: A (CO not measured by design) is published, C (CO lost) is not
+    rows = [f"{s},2026-05-01 {h:02d}:00,10,20,,50,60,40\n" for s in ("A", "C") for h in range(1, 24)]
+    data = _wide(tmp_path, rows)
+    runner = CliRunner()
+    out = tmp_path / "h_with.csv"
+    result = runner.invoke(app, ["air", "hourly", str(data), "--stations", str(path), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    by_station = {}
+    for r in csv.DictReader(out.open(encoding="utf-8")):
+        by_station.setdefault(r["station"], set()).add(r["aqi"])
+    assert by_station == {"A": {"60"}, "C": {""}}
+    out = tmp_path / "h_without.csv"
+    result = runner.invoke(app, ["air", "hourly", str(data), "-o", str(out)])  # without the registry: both NA
+    assert result.exit_code == 0, result.output
+    assert {r["aqi"] for r in csv.DictReader(out.open(encoding="utf-8"))} == {""}

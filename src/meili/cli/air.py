@@ -71,13 +71,16 @@ def hourly(
     output: Path = OUT,
 ) -> None:
     """小时 AQI / hourly AQI per station-hour."""
+    from meili.standards.air.aqi import not_measured_by_design
     from meili.standards.air.hourly import hourly_aqi
 
     with user_errors(*_input_errors()):
         start = time.perf_counter()
-        _, h, _, _ = _load(inputs, stations, fmt, time_label, drop)
+        _, h, registry, _ = _load(inputs, stations, fmt, time_label, drop)
+        nm = not_measured_by_design(registry.table if registry else None)
         # Sorted so that the same input always gives the same file.
-        rows = write_table(hourly_aqi(h, method=method, standard=standard).order_by(["station", "time"]), output)
+        rows = write_table(hourly_aqi(h, method=method, standard=standard, not_measured=nm)
+                           .order_by(["station", "time"]), output)
         console.print(f"{rows:,} 行 → {output} ({time.perf_counter() - start:.1f} s)")
 
 

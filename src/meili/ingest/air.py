@@ -39,6 +39,7 @@ POLLUTANT_ALIASES = {"so2": "so2", "no2": "no2", "co": "co", "o3": "o3", "pm10":
                      "pm2.5": "pm25", "pm2_5": "pm25"}
 TIME_FORMATS = ["%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y/%m/%d %H:%M"]
 MEILI_REGISTRY = ("station", "name", "city_code", "region_code", "lon", "lat")
+REGISTRY_OPTIONAL = ("kind", "groups", "city", "not_measured")
 NATIONAL_REGISTRY = ("监测点编码", "监测点名称", "城市", "经度", "纬度", "对照点")
 
 
@@ -301,12 +302,32 @@ def _city_codes() -> dict[str, str]:
     return {r["city"]: r["city_code"] for r in csv.DictReader(text.splitlines())}
 
 
+def _not_measured(text: str, path: Path, line: int) -> str:
+    """The ``not_measured`` cell: pollutants the station does not measure by design (HJ 633-2026 §5.3.2), ``;``-
+    separated, any spelling of :data:`POLLUTANT_ALIASES` (PM2.5, pm25, CO …); returned ``;``-joined in the order of
+    :data:`POLLUTANTS` ("" when none)."""
+    names = set()
+    for part in text.replace("，", ";").replace(",", ";").split(";"):
+        part = part.strip()
+        if not part:
+            continue
+        name = POLLUTANT_ALIASES.get(part.lower())
+        if name is None:
+            raise AirInputError(path, line, "not_measured", part, "污染物名称（" + "、".join(POLLUTANTS) + "），以 ; 分隔",
+                                "pollutant names (" + ", ".join(POLLUTANTS) + ") separated by ;")
+        names.add(name)
+    return ";".join(p for p in POLLUTANTS if p in names)
+
+
 def read_stations(path: str | Path) -> Registry:
     """A station registry: Meili's ``station,name,city_code,region_code,lon,lat[,kind][,groups]`` or the
     national list ``监测点编码,监测点名称,城市,经度,纬度,对照点``.
 
     ``kind`` is ``assessment`` or ``background`` (对照点 = Y); background sites never enter city, region or group
-    values (HJ 663). ``groups`` is a ``;``-separated list of group ids (e.g. ``central_urban``). For the national
+    values (HJ 663). ``groups`` is a ``;``-separated list of group ids (e.g. ``central_urban``). ``not_measured``
+    lists the pollutants a station does not measure by design (HJ 633-2026 §5.3.2: their absence does not stop
+    the station's AQI under the 2026 rules; the clause's condition — never the primary pollutant in three years —
+    is for the registry's keeper to check). For the national
     list, ``city_code`` is the GB/T 2260 code where known (``ingest/tables/cnemc_city_codes.csv``), else the city
     name; ``region_code`` = ``city_code``.
     """
@@ -318,7 +339,8 @@ def read_stations(path: str | Path) -> Registry:
         header = [c.strip() for c in next(reader, [])]
         rows = list(reader)
     cols = {name: i for i, name in enumerate(header)}
-    out: dict[str, list] = {k: [] for k in ("station", "name", "city_code", "city", "region_code", "lon", "lat", "kind", "groups")}
+    out: dict[str, list] = {k: [] for k in ("station", "name", "city_code", "city", "region_code", "lon", "lat", "kind", "groups",
+                                            "not_measured")}
 
     def number(text: str, line: int, column: str):
         if text.strip() in ("", "-", "--"):
@@ -347,11 +369,12 @@ def read_stations(path: str | Path) -> Registry:
             out["lat"].append(number(get("纬度"), line, "纬度"))
             out["kind"].append("background" if flag == "Y" else "assessment")
             out["groups"].append("")
+            out["not_measured"].append("")
     elif all(c in cols for c in MEILI_REGISTRY):
-        unknown = [c for c in header if c not in (*MEILI_REGISTRY, "kind", "groups", "city")]
+        unknown = [c for c in header if c not in (*MEILI_REGISTRY, *REGISTRY_OPTIONAL)]
         if unknown:
             raise AirInputError(path, 1, ",".join(unknown), ",".join(header), "站点名录列 " + ",".join(MEILI_REGISTRY),
-                                "registry columns " + ",".join(MEILI_REGISTRY) + "[,kind][,groups][,city]")
+                                "registry columns " + ",".join(MEILI_REGISTRY) + "".join(f"[,{c}]" for c in REGISTRY_OPTIONAL))
         for line, row in enumerate(rows, start=2):
             if not any(x.strip() for x in row):
                 continue
@@ -370,6 +393,7 @@ def read_stations(path: str | Path) -> Registry:
             out["lat"].append(number(get("lat"), line, "lat"))
             out["kind"].append(kind)
             out["groups"].append(get("groups"))
+            out["not_measured"].append(_not_measured(get("not_measured"), path, line))
     else:
         raise AirInputError(path, 1, None, ",".join(header),
                             "站点名录表头 " + ",".join(MEILI_REGISTRY) + " 或 " + ",".join(NATIONAL_REGISTRY),

@@ -158,11 +158,13 @@ def daily_for_evaluation(
 
     sd = D.station_daily(hourly)
     if by == "station":
-        return D.daily_aqi(sd.rename(key="station"), standard=standard)
+        return D.daily_aqi(sd.rename(key="station"), standard=standard,
+                           not_measured=A.not_measured_by_design(registry))
     if registry is None:
         raise ValueError(f"--by {by} 需要站点名录 --stations / --by {by} needs a station registry (--stations)")
-    return D.daily_aqi(D.group_daily(sd, D.station_keys(registry, by), hourly=hourly, o3_order=o3_order),
-                       standard=standard)
+    keys = D.station_keys(registry, by)
+    return D.daily_aqi(D.group_daily(sd, keys, hourly=hourly, o3_order=o3_order), standard=standard,
+                       not_measured=A.not_measured_by_design(registry, keys))
 
 
 def annual_values(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ibis
 import ibis.expr.types as ir
+import pyarrow as pa
 
 from meili.standards.air import tables as T
 
@@ -241,3 +242,31 @@ def apply_missing_rule(
     regime = _lit_or_col(regime)
     keep = ~any_missing | ((regime == "2026") & (aqi > 100))
     return ibis.ifelse(keep, aqi, ibis.null("int64"))
+
+
+def not_measured_by_design(registry: pa.Table | None, keys: ir.Table | None = None) -> ir.Table | None:
+    """Pollutants not measured by design (HJ 633-2026 §5.3.2), per key: ``_nm_key, _nm_so2 … _nm_pm25`` (booleans).
+
+    ``keys`` maps stations to keys (e.g. :func:`meili.standards.air.daily.station_keys`); without it the keys are the stations. A city, region or
+    group does not measure a pollutant by design when none of its assessment stations does [U: the clause speaks of
+    stations]. None when the registry declares nothing (callers then add no join).
+    """
+    if registry is None or "not_measured" not in registry.column_names:
+        return None
+    if not any(registry.column("not_measured").to_pylist()):  # a few thousand registry rows, not data
+        return None
+    reg = ibis.memtable(registry.select(["station", "not_measured"]))
+    flags = reg.select("station", **{f"_nm_{p}": reg.not_measured.split(";").contains(p) for p in T.POLLUTANTS})
+    if keys is None:
+        return flags.rename(_nm_key="station")
+    j = keys.join(flags, "station")
+    return j.group_by(_nm_key=j.key).aggregate(**{f"_nm_{p}": j[f"_nm_{p}"].all() for p in T.POLLUTANTS})
+
+
+def with_not_measured(t: ir.Table, key: str, not_measured: ir.Table | None) -> ir.Table:
+    """``t`` with the flags of :func:`not_measured_by_design` joined on ``t[key]`` (False where none is declared)."""
+    if not_measured is None:
+        return t.mutate(**{f"_nm_{p}": ibis.literal(False) for p in T.POLLUTANTS})
+    j = t.left_join(not_measured, t[key] == not_measured._nm_key)
+    # .view(): a relation of its own, so that callers can join it again
+    return j.select(*t.columns, **{f"_nm_{p}": not_measured[f"_nm_{p}"].fill_null(False) for p in T.POLLUTANTS}).view()

@@ -120,15 +120,20 @@ def station_daily(hourly: ir.Table) -> ir.Table:
                       o3_8h_max=agg.o3_8h_max, o3_8h_windows=agg.o3_8h_windows).view()
 
 
-def daily_aqi(daily: ir.Table, *, key: str = "station", standard: str = "auto") -> ir.Table:
+def daily_aqi(daily: ir.Table, *, key: str = "station", standard: str = "auto",
+              not_measured: ir.Table | None = None) -> ir.Table:
     """Daily IAQI and AQI from daily concentrations (HJ 633-2012 §5.1.2, 表1; HJ 633-2026 §4.2.2, 表3).
 
     Concentrations are rounded (GB/T 8170), each IAQI ceiled; 2012: 7 indicators, O3 8-h > 800 reported by the
     O3 1-h IAQI (表1 注(3)); 2026: 6 indicators, O3 8-h > 800 → 300 (表3 注c)). Missing indicators: 2026 publishes
-    the AQI only if > 100 (§5.3.1); 2012 needs all 7 [U]. Adds ``regime, iaqi_*, aqi, level, primary_pollutant,
+    the AQI only if > 100 (§5.3.1), a pollutant not measured by design (``not_measured``, from
+    :func:`A.not_measured_by_design` keyed like ``daily.key``) not counting as missing (§5.3.2); 2012 needs all 7 [U].
+    Adds ``regime, iaqi_*, aqi, level, primary_pollutant,
     category, colour, exceeding_pollutants`` and the rounded concentrations ``r_<column>``.
     """
     t = daily.mutate(_regime=A.regime_of(daily.date, standard))
+    if not_measured is not None:
+        t = A.with_not_measured(t, "key", not_measured)
     t = t.mutate(**{f"_u_{c}": A.rounded_concentration(t[c], ROUNDING_OF[c]) for c in DAILY_COLUMNS}).view()
     o3_1h = A.indicator_iaqi(t._u_o3_1h_max, "o3_1h", t._regime)
     is_2026 = t._regime == "2026"
@@ -145,8 +150,10 @@ def daily_aqi(daily: ir.Table, *, key: str = "station", standard: str = "auto") 
     iaqis = {k: t[f"iaqi_{k}"] for k in iaqis}
     aqi = A.aqi_of(iaqis)
     is_2026 = t._regime == "2026"
-    missing_2026 = ibis.or_(*(t[c].isnull() for c in ("so2", "no2", "co", "o3_8h_max", "pm10", "pm25")))
-    missing_2012 = missing_2026 | t.o3_1h_max.isnull()
+    by_design = {c: (t[f"_nm_{ROUNDING_OF[c]}"] if not_measured is not None else ibis.literal(False))
+                 for c in ("so2", "no2", "co", "o3_8h_max", "pm10", "pm25")}
+    missing_2026 = ibis.or_(*(t[c].isnull() & ~flag for c, flag in by_design.items()))
+    missing_2012 = ibis.or_(*(t[c].isnull() for c in DAILY_COLUMNS))  # no §5.3.2 in HJ 633-2012
     publish = ibis.ifelse(is_2026, ~missing_2026 | (aqi > 100), ~missing_2012)
     t = t.mutate(aqi=ibis.ifelse(publish, aqi, ibis.null("int64"))).view()
     levels = A.level_columns(t.aqi)
@@ -159,7 +166,8 @@ def daily_aqi(daily: ir.Table, *, key: str = "station", standard: str = "auto") 
         colour=levels["colour"],
         exceeding_pollutants=A.exceeding_pollutants({k: t[f"iaqi_{k}"] for k in iaqis}, t._regime),
         **{f"r_{c}": t[f"_u_{c}"].cast("float64") / scale[c] for c in DAILY_COLUMNS},
-    ).drop("_regime", *(f"_u_{c}" for c in DAILY_COLUMNS))
+    ).drop("_regime", *(f"_u_{c}" for c in DAILY_COLUMNS),
+           *((f"_nm_{p}" for p in T.POLLUTANTS) if not_measured is not None else ()))
 
 
 def station_keys(registry: pa.Table, by: str) -> ir.Table:
@@ -226,13 +234,14 @@ def daily_values(
         raise ValueError(f"未知分组 / unknown grouping: {by!r} (expected one of {', '.join(GROUPINGS)})")
     sd = station_daily(hourly)
     if by == "station":
-        table = daily_aqi(sd.rename(key="station"), standard=standard)
+        table = daily_aqi(sd.rename(key="station"), standard=standard, not_measured=A.not_measured_by_design(registry))
         extra = [table.key.name("station")]
     else:
         if registry is None:
             raise ValueError(f"--by {by} 需要站点名录 --stations / --by {by} needs a station registry (--stations)")
-        table = daily_aqi(group_daily(sd, station_keys(registry, by), hourly=hourly, o3_order=o3_order),
-                          standard=standard)
+        keys = station_keys(registry, by)
+        table = daily_aqi(group_daily(sd, keys, hourly=hourly, o3_order=o3_order), standard=standard,
+                          not_measured=A.not_measured_by_design(registry, keys))
         extra = [table.stations]
     iaqi_cols = [c for c in table.columns if c.startswith("iaqi_")]
     return table.select(

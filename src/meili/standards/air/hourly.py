@@ -46,7 +46,8 @@ def _moving(hourly: ir.Table, column: str, hours: int, min_hours: int) -> ir.Flo
     return ibis.ifelse(count >= min_hours, mean, ibis.null("float64"))
 
 
-def hourly_aqi_values(hourly: ir.Table, *, method: str = "cnemc", standard: str = "auto") -> ir.Table:
+def hourly_aqi_values(hourly: ir.Table, *, method: str = "cnemc", standard: str = "auto",
+                      not_measured: ir.Table | None = None) -> ir.Table:
     """Hourly AQI per station-hour, all numeric (HJ 633-2012 §5.1.3 / HJ 633-2026 §4.2.3; methods: module doc).
 
     Returns ``station, label`` (the input's own label, a timestamp), ``aqi, level, primary_mask, iaqi_so2 …
@@ -56,12 +57,15 @@ def hourly_aqi_values(hourly: ir.Table, *, method: str = "cnemc", standard: str 
     §3.4, NULL under the 2026 regime); ``regime_code`` indexes ``tables/regimes.csv`` (:func:`A.regime_code`).
     :func:`hourly_labels` turns this into the published text columns (category, colour, names, time label).
     Missing pollutants: the AQI is the max of the IAQIs present; under the 2026 regime it is published only if
-    > 100 (HJ 633-2026 §5.3.1).
+    > 100 (HJ 633-2026 §5.3.1), where a pollutant the station does not measure by design (``not_measured``, from
+    :func:`A.not_measured_by_design` keyed by station) is not missing (§5.3.2).
     """
     if method not in METHODS:
         raise ValueError(f"未知方法 / unknown method: {method!r} (expected one of {', '.join(METHODS)})")
     t = hourly.mutate(_day=natural_day(hourly.time), _h=hour_index(hourly.time))
     t = t.mutate(_regime=A.regime_of(t._day, standard))
+    if not_measured is not None:
+        t = A.with_not_measured(t, "station", not_measured)
     # .view() after each stage stops Ibis from inlining the stages into one huge SELECT
     validity = T.validity()
     if method == "hj633-2012":
@@ -108,8 +112,8 @@ def hourly_aqi_values(hourly: ir.Table, *, method: str = "cnemc", standard: str 
     iaqis = {k: t[f"_i_{k}"] for k in iaqis}
     in_max = {k: t[f"_i_{k}"] for k in in_max}
     aqi = A.aqi_of(in_max)
-    aqi = ibis.ifelse((t._regime == "2026") & ibis.or_(*(v.isnull() for v in iaqis.values())) & (aqi <= 100),
-                      ibis.null("int64"), aqi)
+    missing = [v.isnull() & ~t[f"_nm_{p}"] if not_measured is not None else v.isnull() for p, v in iaqis.items()]
+    aqi = ibis.ifelse((t._regime == "2026") & ibis.or_(*missing) & (aqi <= 100), ibis.null("int64"), aqi)
     t = t.mutate(_aqi=aqi).view()
     t = t.mutate(_level=A.level_of(t._aqi)).view()
     named = {k: t[f"_i_{k}"] for k in in_max}
@@ -147,14 +151,15 @@ def hourly_labels(values: ir.Table) -> ir.Table:
     )
 
 
-def hourly_aqi(hourly: ir.Table, *, method: str = "cnemc", standard: str = "auto") -> ir.Table:
+def hourly_aqi(hourly: ir.Table, *, method: str = "cnemc", standard: str = "auto",
+               not_measured: ir.Table | None = None) -> ir.Table:
     """Hourly AQI per station-hour with its text columns: :func:`hourly_labels` of :func:`hourly_aqi_values`.
 
     Returns ``station, time`` (the input's own label, ``YYYY-MM-DD HH:MM``), ``aqi, level, primary_pollutant,
     iaqi_so2 … iaqi_pm25`` plus ``iaqi_o3_8h`` (hj633-2012 only, else NULL), ``category, colour,
     exceeding_pollutants, regime``. For output; pipelines that materialise should keep the numeric values.
     """
-    return hourly_labels(hourly_aqi_values(hourly, method=method, standard=standard))
+    return hourly_labels(hourly_aqi_values(hourly, method=method, standard=standard, not_measured=not_measured))
 
 
 def compare_with_published(hourly: ir.Table, *, method: str = "cnemc", standard: str = "auto") -> ir.Table:

@@ -13,6 +13,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from meili.standards.air import annual as N
+from meili.standards.air import aqi as A
 from meili.standards.air import daily as D
 
 OBSERVATION_COLUMNS = ("plan", "region", "measure", "year", "value", "state", "unit", "source", "note")
@@ -61,7 +62,8 @@ def plan_indicators(
     rows: list[dict] = []
 
     central = central_urban_keys(registry, city_code)
-    daily = D.daily_aqi(D.group_daily(sd, central), standard=standard)
+    daily = D.daily_aqi(D.group_daily(sd, central), standard=standard,
+                        not_measured=A.not_measured_by_design(registry, central))
     stats = N.period_statistics(daily, period="year", year=year).filter(lambda t: t.period == str(year))
     got = stats.to_pyarrow().to_pylist()
     central_days = sd.semi_join(central, "station").filter(lambda t: t.pm25.notnull())
@@ -85,7 +87,8 @@ def plan_indicators(
     county_keys = reg.semi_join(counties, "station").select("station", key=reg.region_code)
     county_stats = []
     if county_keys.count().to_pyarrow().as_py() > 0:
-        cdaily = D.daily_aqi(D.group_daily(sd, county_keys), standard=standard)
+        cdaily = D.daily_aqi(D.group_daily(sd, county_keys), standard=standard,
+                             not_measured=A.not_measured_by_design(registry, county_keys))
         county_stats = (N.period_statistics(cdaily, period="year", year=year)
                         .filter(lambda t: t.period == str(year)).to_pyarrow().to_pylist())
     if county_stats:
