@@ -320,16 +320,15 @@ def _not_measured(text: str, path: Path, line: int) -> str:
 
 
 def read_stations(path: str | Path) -> Registry:
-    """A station registry: Meili's ``station,name,city_code,region_code,lon,lat[,kind][,groups]`` or the
-    national list ``监测点编码,监测点名称,城市,经度,纬度,对照点``.
+    """A station registry: Meili's ``station,name,city_code,region_code,lon,lat[,kind][,groups][,city]
+    [,not_measured]`` or the national list ``监测点编码,监测点名称,城市,经度,纬度,对照点``.
 
     ``kind`` is ``assessment`` or ``background`` (对照点 = Y); background sites never enter city, region or group
     values (HJ 663). ``groups`` is a ``;``-separated list of group ids (e.g. ``central_urban``). ``not_measured``
-    lists the pollutants a station does not measure by design (HJ 633-2026 §5.3.2: their absence does not stop
-    the station's AQI under the 2026 rules; the clause's condition — never the primary pollutant in three years —
-    is for the registry's keeper to check). For the national
-    list, ``city_code`` is the GB/T 2260 code where known (``ingest/tables/cnemc_city_codes.csv``), else the city
-    name; ``region_code`` = ``city_code``.
+    lists the pollutants a station does not measure by design (HJ 633-2026 §5.3.2: their absence does not stop the
+    station's AQI under the 2026 rules; the clause's condition — never the primary pollutant in three years — is
+    for the registry's keeper to check). For the national list, ``city_code`` is the GB/T 2260 code where known
+    (``ingest/tables/cnemc_city_codes.csv``), else the city name; ``region_code`` = ``city_code``.
     """
     path = Path(path)
     if not path.is_file():

@@ -247,9 +247,10 @@ def apply_missing_rule(
 def not_measured_by_design(registry: pa.Table | None, keys: ir.Table | None = None) -> ir.Table | None:
     """Pollutants not measured by design (HJ 633-2026 §5.3.2), per key: ``_nm_key, _nm_so2 … _nm_pm25`` (booleans).
 
-    ``keys`` maps stations to keys (e.g. :func:`meili.standards.air.daily.station_keys`); without it the keys are the stations. A city, region or
-    group does not measure a pollutant by design when none of its assessment stations does [U: the clause speaks of
-    stations]. None when the registry declares nothing (callers then add no join).
+    ``keys`` maps stations to keys (e.g. :func:`meili.standards.air.daily.station_keys`); without it the keys are
+    the stations. A city, region or group does not measure a pollutant by design when none of its assessment
+    stations does [U: the clause speaks of stations]. None when the registry declares nothing (callers then add no
+    join).
     """
     if registry is None or "not_measured" not in registry.column_names:
         return None
