@@ -177,3 +177,26 @@ def test_registry_not_measured_column_and_the_cli_applies_it(tmp_path):
     result = runner.invoke(app, ["air", "hourly", str(data), "-o", str(out)])  # without the registry: both NA
     assert result.exit_code == 0, result.output
     assert {r["aqi"] for r in csv.DictReader(out.open(encoding="utf-8"))} == {""}
+
+
+def test_cli_annual_writes_the_ranking_and_shows_it_as_bars(tmp_path):
+    """`meili air annual`: the file holds the HJ 663 statistics and 综合指数 ranking; the console shows the latest
+    period's ranking with names. I_sum by hand (Σ C/S, S = 60, 40, 70, 35, CO 4, O3 160): C1 = 10/60 + 20/40 +
+    60/70 + 75/35 + 1.0/4 + 50/160 = 4.229…; C2 the same with PM2.5 30: 2.943…"""
+    reg = tmp_path / "two.csv"
+    reg.write_text("station,name,city_code,region_code,lon,lat,city\nA,a,C1,R1,,,甲市\nB,b,C2,R2,,,乙市\n",
+                   encoding="utf-8")
+    rows = [f"{s},2019-01-{d:02d} {h:02d}:00,10,20,1.0,50,60,{pm}\n"
+            for s, pm in (("A", 75.4), ("B", 30)) for d in range(1, 4) for h in range(24)]
+    data = _wide(tmp_path, rows)
+    out = tmp_path / "annual.csv"
+    result = CliRunner().invoke(app, ["air", "annual", str(data), "--stations", str(reg), "--year", "2019",
+                                      "--period", "month", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    got = {r["key"]: r for r in csv.DictReader(out.open(encoding="utf-8"))}
+    assert (got["C2"]["rank"], got["C1"]["rank"]) == ("1", "2")
+    assert abs(float(got["C1"]["composite_index"]) - 4.229) < 0.01
+    assert abs(float(got["C2"]["composite_index"]) - 2.943) < 0.01
+    shown = " ".join(result.output.split())
+    assert "composite index ranking" in shown and "2019-01" in shown
+    assert shown.index("乙市") < shown.index("甲市")  # rank 1 first, by name from the registry

@@ -132,6 +132,49 @@ def annual(
                               o3_order=o3_order)
         rows = write_table(table.order_by(["period", "rank", "key"]), output)
         console.print(f"{rows:,} 行 → {output} ({time.perf_counter() - start:.1f} s)")
+        _print_ranking(output, registry.table if by == "city" else None)
+
+
+def _print_ranking(output: Path, registry, most: int = 20) -> None:
+    """The latest period's 综合指数 ranking as bars (read back from the written file: a few hundred rows)."""
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+    from rich.table import Table
+
+    from meili.plan import load_regions
+
+    written = pq.read_table(output) if output.suffix.lower() == ".parquet" else pacsv.read_csv(
+        output, convert_options=pacsv.ConvertOptions(column_types={"key": "string", "period": "string"}))
+    rows = [r for r in written.to_pylist() if r["composite_index"] is not None and r["rank"] is not None]
+    if not rows:
+        return
+    period = max(r["period"] for r in rows)
+    rows = sorted((r for r in rows if r["period"] == period), key=lambda r: (r["rank"], r["key"]))
+    names = dict(zip(registry.column("city_code").to_pylist(), registry.column("city").to_pylist(), strict=True)) \
+        if registry is not None else {}
+
+    def name(key: str) -> str:
+        if names.get(key, key) != key:
+            return names[key]
+        try:  # a GB/T 2260 code or group id of Meili's regions (Jiangxi): its Chinese name
+            return load_regions().name(key)
+        except (KeyError, ValueError):
+            return key
+
+    top = max(r["composite_index"] for r in rows)
+    table = Table(title=f"环境空气质量综合指数排名 {period}（越小越好）/ composite index ranking, lower is better")
+    for col, justify in (("名次 rank", "right"), ("名称 name", "left"), ("综合指数 I_sum", "right"), ("", "left"),
+                         ("优良天数比率 good %", "right"), ("PM2.5", "right"), ("变化率 change %", "right")):
+        table.add_column(col, justify=justify)
+    for r in rows[:most]:
+        bar = "█" * max(1, round(30 * r["composite_index"] / top))
+        change = r.get("change_rate")
+        table.add_row(str(r["rank"]), name(str(r["key"])), f"{r['composite_index']:.2f}",
+                      f"[cyan]{bar}[/]", "" if r["good_rate"] is None else f"{r['good_rate']:.1f}",
+                      "" if r["pm25"] is None else f"{r['pm25']:g}", "" if change is None else f"{change:+.1f}")
+    console.print(table)
+    if len(rows) > most:
+        console.print(f"… 共 {len(rows)} 个 / {len(rows)} in all: see {output}")
 
 
 @app.command()
