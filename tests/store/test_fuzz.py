@@ -38,6 +38,26 @@ def workspace():
         yield ws
 
 
+def csv_bytes(*row_lists) -> bytes:
+    """The header and the given rows as UTF-8 CSV."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(HEADER)
+    for rows in row_lists:
+        w.writerows(rows)
+    return buf.getvalue().encode("utf-8")
+
+
+def parquet_bytes() -> bytes:
+    """A valid one-row Parquet file in the long format (damaged by the fuzz test)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    buf = io.BytesIO()
+    pq.write_table(pa.table({k: [v or None] for k, v in zip(HEADER, GOOD_ROW, strict=True)}), buf)
+    return buf.getvalue()
+
+
 def snapshot(ws):
     return ws.imports().num_rows, ws.history().to_pylist()
 
@@ -58,12 +78,7 @@ def attempt(ws, data: bytes, name: str = "fuzz.csv") -> None:
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=st.lists(row, min_size=1, max_size=8))
 def test_random_rows(workspace, rows):
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(HEADER)
-    w.writerow([*GOOD_ROW[:3], "2023", *GOOD_ROW[4:]])
-    w.writerows(rows)
-    attempt(workspace, buf.getvalue().encode("utf-8"))
+    attempt(workspace, csv_bytes([[*GOOD_ROW[:3], "2023", *GOOD_ROW[4:]]], rows))
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -75,18 +90,39 @@ def test_random_files(workspace, data, name):
     attempt(workspace, data, name)
 
 
+def test_parquet_with_a_non_utf8_column_name_is_unreadable_not_a_crash(workspace):
+    data = parquet_bytes()
+    assert data.count(b"source") >= 1
+    before = snapshot(workspace)
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "names.parquet"
+        path.write_bytes(data.replace(b"source", b"so\xdbrce"))
+        with pytest.raises(ObservationError) as e:
+            import_files(workspace, [path], dry_run=True)
+    assert [(i.kind, i.file) for i in e.value.issues] == [("unreadable_file", str(path))]
+    assert snapshot(workspace) == before
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.data())
+def test_damaged_parquet_files(workspace, data):
+    """A Parquet file with bytes overwritten or cut short: a clean unreadable-file error (or a valid import),
+    never a crash (a damaged file once raised UnicodeDecodeError from its column names)."""
+    good = bytearray(parquet_bytes())
+    for _ in range(data.draw(st.integers(1, 12))):
+        good[data.draw(st.integers(4, len(good) - 1))] = data.draw(st.integers(0, 255))
+    cut = data.draw(st.integers(4, len(good)))
+    attempt(workspace, bytes(good[:cut]), "f.parquet")
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=st.lists(row, min_size=1, max_size=5))
 def test_random_rows_really_imported_leave_store_unchanged_on_error(workspace, rows):
     """Not a dry run: when validation fails, the real import writes nothing either."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(HEADER)
-    w.writerows(rows)
     before = snapshot(workspace)
     with tempfile.TemporaryDirectory() as d:
         path = Path(d) / "x.csv"
-        path.write_bytes(buf.getvalue().encode("utf-8"))
+        path.write_bytes(csv_bytes(rows))
         try:
             import_files(open_workspace(workspace.root), [path])
         except ObservationError:

@@ -281,9 +281,10 @@ def read_parquet(path: Path, data: bytes, sha256: str) -> RawFile:
     file = str(path)
     try:
         table = pq.read_table(io.BytesIO(data))
-    except (pa.ArrowInvalid, pa.ArrowException, OSError) as e:
+        names = table.column_names
+    except (pa.ArrowException, OSError, ValueError) as e:  # ValueError: a damaged file can hold non-UTF-8 names
         return RawFile(path, sha256, None, [_unreadable(file, f"Parquet 无法读取 / cannot read the Parquet file: {e}")])
-    found = map_header(table.column_names)
+    found = map_header(names)
     missing = missing_columns(found, file, None, None)
     if missing:
         return RawFile(path, sha256, None, missing)
@@ -294,8 +295,8 @@ def read_parquet(path: Path, data: bytes, sha256: str) -> RawFile:
             columns[key] = col.cast(pa.string())
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             return RawFile(path, sha256, None, [_unreadable(
-                file, f"列 {table.column_names[i]!r} 的类型 {col.type} 无法作为文本读取，应为文本或数值 / column "
-                      f"{table.column_names[i]!r} has type {col.type}; expected text or numbers")])
+                file, f"列 {names[i]!r} 的类型 {col.type} 无法作为文本读取，应为文本或数值 / column "
+                      f"{names[i]!r} has type {col.type}; expected text or numbers")])
     rows = pa.array(range(1, table.num_rows + 1), pa.int64())
     return RawFile(path, sha256, _columns_table(columns, rows, None), [])
 
