@@ -231,19 +231,6 @@ def regime_of(day: ir.DateValue, standard: str = "auto") -> ir.StringValue:
     )
 
 
-def apply_missing_rule(
-    aqi: ir.IntegerValue, iaqis: dict[str, ir.IntegerValue], regime: ir.StringValue | str
-) -> ir.IntegerValue:
-    """Missing pollutants. 2026 (HJ 633-2026 §5.3.1): AQI from the others, published only if > 100, else NA.
-    2012: HJ 633-2012 has no rule; Meili publishes the AQI only when every indicator is present [U, documented]."""
-    any_missing = ibis.literal(False)
-    for value in iaqis.values():
-        any_missing = any_missing | value.isnull()
-    regime = _lit_or_col(regime)
-    keep = ~any_missing | ((regime == "2026") & (aqi > 100))
-    return ibis.ifelse(keep, aqi, ibis.null("int64"))
-
-
 def not_measured_by_design(registry: pa.Table | None, keys: ir.Table | None = None) -> ir.Table | None:
     """Pollutants not measured by design (HJ 633-2026 §5.3.2), per key: ``_nm_key, _nm_so2 … _nm_pm25`` (booleans).
 
@@ -264,10 +251,8 @@ def not_measured_by_design(registry: pa.Table | None, keys: ir.Table | None = No
     return j.group_by(_nm_key=j.key).aggregate(**{f"_nm_{p}": j[f"_nm_{p}"].all() for p in T.POLLUTANTS})
 
 
-def with_not_measured(t: ir.Table, key: str, not_measured: ir.Table | None) -> ir.Table:
+def with_not_measured(t: ir.Table, key: str, not_measured: ir.Table) -> ir.Table:
     """``t`` with the flags of :func:`not_measured_by_design` joined on ``t[key]`` (False where none is declared)."""
-    if not_measured is None:
-        return t.mutate(**{f"_nm_{p}": ibis.literal(False) for p in T.POLLUTANTS})
     j = t.left_join(not_measured, t[key] == not_measured._nm_key)
     # .view(): a relation of its own, so that callers can join it again
     return j.select(*t.columns, **{f"_nm_{p}": not_measured[f"_nm_{p}"].fill_null(False) for p in T.POLLUTANTS}).view()
