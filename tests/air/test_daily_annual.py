@@ -253,3 +253,24 @@ def test_ranking_ties_share_a_rank_and_change_rate():
     # 2018: 12/60 + 0.1·4 + 4/35 = 0.714… → 0.71; 2019: 0.61 → (0.61 − 0.71)/0.71 = −14.08 %
     assert a["change_rate"] == -14.08
     assert out[1]["change_rate"] is None
+
+
+def test_half_year_periods_labels_completeness_and_change_rate():
+    # H1 = January–June: every month needs ≥ 27 valid days (25 in February); June 30 is H1, July 1 is H2
+    h1 = [d for m in range(1, 7) for d in _days(2019, m, 25 if m == 2 else 27)]
+    stats = N.period_statistics(_frame([_daily_rows("K", [*h1, dt.date(2019, 7, 1)], 40, **BASE)]),
+                                period="half").to_pyarrow().to_pylist()
+    got = {r["period"]: (r["valid_days"], r["complete"]) for r in stats}
+    assert got == {"2019-H1": (len(h1), True), "2019-H2": (1, False)}
+    assert len(h1) == 5 * 27 + 25 == 160
+    # one month short of its minimum (26 days in March): H1 not complete, so 达标 is not judged
+    short = [d for d in h1 if d != dt.date(2019, 3, 1)]
+    s = N.period_statistics(_frame([_daily_rows("K", short, 40, **BASE)]), period="half").to_pyarrow().to_pylist()[0]
+    assert (s["complete"], s["attained"]) == (False, None)
+    # ranked per half-year, 变化率 against the same half a year before: 2018-H1 I = 0.71, 2019-H1 I = 0.61
+    h1_2018 = [d for m in range(1, 7) for d in _days(2018, m, 27)]
+    out = N.annual_table(_frame([_daily_rows("A", h1, 40, **BASE),
+                                 _daily_rows("A", h1_2018, 40, **{**BASE, "so2": 12.0})]),
+                         period="half", year=2019).to_pyarrow().to_pylist()
+    assert [(r["period"], r["composite_index"], r["rank"], r["change_rate"]) for r in out] == [
+        ("2019-H1", 0.61, 1, -14.08)]

@@ -113,7 +113,7 @@ def annual(
     inputs: list[str] = INPUTS,
     stations: Path = typer.Option(..., "--stations", help="站点名录 / station registry"),
     year: int = typer.Option(..., "--year"),
-    period: str = typer.Option("year", "--period", help="year|quarter|month"),
+    period: str = typer.Option("year", "--period", help="year|half|quarter|month（half: 上/下半年 H1/H2）"),
     by: str = typer.Option("city", "--by", help="station|city|region|group"),
     standard: str = STANDARD,
     o3_order: str = O3_ORDER,

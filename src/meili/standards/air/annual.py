@@ -1,7 +1,8 @@
 """Period evaluation (HJ 663): means, percentiles, 达标, 优良天数比率, 综合指数 and ranking.
 
 Input: daily values with AQI (:func:`meili.standards.air.daily.daily_aqi`) keyed by ``key`` (a station, city,
-region or group). Periods: ``year`` (``YYYY``), ``quarter`` (``YYYY-Qn``), ``month`` (``YYYY-MM``).
+region or group). Periods: ``year`` (``YYYY``), ``half`` (``YYYY-H1`` 上半年, ``YYYY-H2`` 下半年), ``quarter``
+(``YYYY-Qn``), ``month`` (``YYYY-MM``) — the periods of the city ranking (城市环境空气质量排名技术规定 [S]).
 """
 
 from __future__ import annotations
@@ -14,25 +15,28 @@ import ibis.expr.types as ir
 from meili.standards.air import aqi as A
 from meili.standards.air import tables as T
 
-PERIODS = ("year", "quarter", "month")
+PERIODS = ("year", "half", "quarter", "month")
+MONTHS_IN = {"year": 12, "half": 6, "quarter": 3, "month": 1}
 MEAN_ITEMS = {"so2": "so2_annual", "no2": "no2_annual", "pm10": "pm10_annual", "pm25": "pm25_annual"}
 SERIES = ("so2", "no2", "co", "pm10", "pm25", "o3_8h_max")
 
 
 def period_label(date: ir.DateValue, period: str) -> ir.StringValue:
-    """``YYYY``, ``YYYY-Qn`` or ``YYYY-MM`` of a date."""
+    """``YYYY``, ``YYYY-Hn``, ``YYYY-Qn`` or ``YYYY-MM`` of a date."""
     year = date.year().cast("string")
     if period == "year":
         return year
+    if period == "half":
+        return year + "-H" + (((date.month() - 1) // 6) + 1).cast("string")
     if period == "quarter":
         return year + "-Q" + (((date.month() - 1) // 3) + 1).cast("string")
     if period == "month":
         return date.strftime("%Y-%m")
-    raise ValueError(f"未知时段 / unknown period: {period!r} (expected year, quarter or month)")
+    raise ValueError(f"未知时段 / unknown period: {period!r} (expected year, half, quarter or month)")
 
 
 def previous_period(label: ir.StringValue) -> ir.StringValue:
-    """The same period a year before (``2019-Q1`` → ``2018-Q1``)."""
+    """The same period a year before (``2019-Q1`` → ``2018-Q1``, ``2019-H1`` → ``2018-H1``)."""
     return (label.left(4).cast("int64") - 1).cast("string") + label.substr(4)
 
 
@@ -43,10 +47,6 @@ def percentile(values: ir.NumericColumn, p: float) -> ir.FloatingScalar:
     ``quantile``. Example of the standard: {3, 4, 8, 2, 5, 4}, p = 90 → 6.5.
     """
     return values.quantile(p / 100.0)
-
-
-def _months_in(period: str) -> int:
-    return {"year": 12, "quarter": 3, "month": 1}[period]
 
 
 def _rounded(value: ir.NumericValue, pollutant: str) -> ir.FloatingValue:
@@ -63,7 +63,7 @@ def period_statistics(daily: ir.Table, *, period: str = "year", year: int | None
     and ``composite_index`` (I_sum = Σ w_i·C_i/S_i over ``tables/composite_index.csv``, 2 decimals).
     """
     if period not in PERIODS:
-        raise ValueError(f"未知时段 / unknown period: {period!r} (expected year, quarter or month)")
+        raise ValueError(f"未知时段 / unknown period: {period!r} (expected year, half, quarter or month)")
     d = daily
     if year is not None:
         d = d.filter(d.date.year().isin([year, year - 1]))
@@ -86,7 +86,7 @@ def period_statistics(daily: ir.Table, *, period: str = "year", year: int | None
     monthly = monthly.mutate(_ok=ibis.and_(*(monthly[f"n_{s}"] >= need for s in SERIES)))
     months = monthly.group_by(["key", "period"]).aggregate(_months_ok=monthly._ok.sum())
     stats = stats.left_join(months, ["key", "period"]).drop("key_right", "period_right")
-    complete = stats._months_ok == _months_in(period)
+    complete = stats._months_ok == MONTHS_IN[period]
     if period == "year":
         complete = complete & ibis.and_(*(stats[f"days_{s}"] >= v["annual_min_days"] for s in SERIES))
     stats = stats.mutate(complete=complete.fill_null(False))
