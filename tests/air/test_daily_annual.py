@@ -253,6 +253,12 @@ def test_ranking_ties_share_a_rank_and_change_rate():
     # 2018: 12/60 + 0.1·4 + 4/35 = 0.714… → 0.71; 2019: 0.61 → (0.61 − 0.71)/0.71 = −14.08 %
     assert a["change_rate"] == -14.08
     assert out[1]["change_rate"] is None
+    # only the year just before counts: B has 2017 but not 2018, so no 变化率
+    days17 = [d for m in range(1, 13) for d in _days(2017, m, 28)]
+    gap = N.annual_table(_frame([*parts, _daily_rows("B", days17, 40, **{**BASE, "so2": 12.0})])).to_pyarrow()
+    rates = {(r["key"], r["period"]): r["change_rate"] for r in gap.to_pylist()}
+    assert rates == {("A", "2018"): None, ("A", "2019"): -14.08, ("B", "2017"): None, ("B", "2019"): None,
+                     ("C", "2019"): None}
 
 
 def test_half_year_periods_labels_completeness_and_change_rate():

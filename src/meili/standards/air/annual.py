@@ -35,11 +35,6 @@ def period_label(date: ir.DateValue, period: str) -> ir.StringValue:
     raise ValueError(f"未知时段 / unknown period: {period!r} (expected year, half, quarter or month)")
 
 
-def previous_period(label: ir.StringValue) -> ir.StringValue:
-    """The same period a year before (``2019-Q1`` → ``2018-Q1``, ``2019-H1`` → ``2018-H1``)."""
-    return (label.left(4).cast("int64") - 1).cast("string") + label.substr(4)
-
-
 def percentile(values: ir.NumericColumn, p: float) -> ir.FloatingScalar:
     """HJ 663-2013 附录A [S]: k = 1 + (n − 1)·p/100, s = ⌊k⌋, m_p = X(s) + (X(s+1) − X(s))·(k − s).
 
@@ -121,13 +116,18 @@ def rank_periods(stats: ir.Table, *, year: int | None = None) -> ir.Table:
     ranked = stats.mutate(
         rank=ibis.ifelse(stats.composite_index.isnull(), ibis.null("int64"),
                          ibis.rank().over(group_by=["period", stats.composite_index.isnull()],
-                                          order_by=stats.composite_index) + 1)
+                                          order_by=stats.composite_index) + 1),
+        _year=stats.period.left(4).cast("int64"),
+        _within=stats.period.substr(4),
     )
-    before = stats.select(key=stats.key, _prev=stats.period, _last=stats.composite_index)
-    ranked = ranked.mutate(_prev=previous_period(ranked.period))
-    joined = ranked.left_join(before, ["key", "_prev"])
-    out = joined.mutate(change_rate=((joined.composite_index - joined._last) / joined._last * 100).round(2))
-    out = out.drop("_prev", "_last", *[c for c in out.columns if c.endswith("_right")])
+    # The same period a year before, by a window over the key's periods of the same kind (``-Q1``, ``-H2``, …)
+    # rather than a self-join: the statistics query is then compiled and run once, not twice.
+    earlier = ibis.window(group_by=["key", "_within"], order_by="_year")
+    ranked = ranked.mutate(_last_year=ranked._year.lag().over(earlier),
+                           _last_index=ranked.composite_index.lag().over(earlier))
+    last = ibis.ifelse(ranked._last_year == ranked._year - 1, ranked._last_index, ibis.null("float64"))
+    out = ranked.mutate(change_rate=((ranked.composite_index - last) / last * 100).round(2))
+    out = out.drop("_year", "_within", "_last_year", "_last_index")
     if year is not None:
         out = out.filter(out.period.left(4) == str(year))
     return out.order_by(["period", "rank", "key"])
