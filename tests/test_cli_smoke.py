@@ -18,3 +18,23 @@ def test_a_bad_output_suffix_is_refused_before_any_work(tmp_path):
         assert result.exit_code == 2, result.output
         assert ".csv 或 .parquet" in result.output and "'.txt'" in result.output
         assert not (tmp_path / "out.txt").exists()
+
+
+def test_cli_start_up_loads_no_engine():
+    """`meili --help` and `meili version` answer without loading Ibis, DuckDB, pyarrow or the plan model: each
+    command imports what it needs when it runs (a fresh interpreter, so modules other tests loaded don't count)."""
+    import subprocess
+    import sys
+
+    heavy = ("ibis", "duckdb", "pyarrow", "pydantic", "pandas", "meili.plan", "meili.store", "meili.evaluate")
+    code = f"import sys, meili.cli; print([m for m in {heavy!r} if m in sys.modules])"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_rank_help_lists_the_engines_methods():
+    from meili.cli.evaluate import RANK_METHODS
+    from meili.evaluate.composite import METHODS
+
+    assert RANK_METHODS == METHODS
+    assert all(m in CliRunner().invoke(app, ["rank", "--help"]).output for m in METHODS)

@@ -10,13 +10,17 @@ from typing import Annotated
 import typer
 
 from meili.cli._common import OutputFormat, WorkspaceOption, console, err_console, user_errors, write_rows
-from meili.ingest.issues import ObservationError
-from meili.plan import PlanError, UnknownRegionError
-from meili.store import StoreError
 
 app = typer.Typer(help="观测数据 / observations: templates, import, list, history, export.", no_args_is_help=True)
 
-_ERRORS = (StoreError, PlanError, UnknownRegionError, KeyError, OSError)
+
+
+def _errors(*more: type[Exception]) -> tuple[type[Exception], ...]:
+    # The store and the plan model (DuckDB, Ibis, pydantic) load when a command runs, not at the CLI's start-up.
+    from meili.plan import PlanError, UnknownRegionError
+    from meili.store import StoreError
+
+    return (StoreError, PlanError, UnknownRegionError, KeyError, OSError, *more)
 
 
 def init(
@@ -25,7 +29,7 @@ def init(
     """创建工作区 / Create a workspace: meili.toml and the DuckDB store."""
     from meili.store import init_workspace
 
-    with user_errors(*_ERRORS):
+    with user_errors(*_errors()):
         ws = init_workspace(directory)
     console.print(f"已创建工作区 / workspace created: {ws.root} ({ws.db_path.name})", highlight=False)
 
@@ -40,7 +44,7 @@ def import_(
     from meili.ingest.observations import import_files
     from meili.store import open_workspace
 
-    with user_errors(*_ERRORS, ObservationError):
+    with user_errors(*_errors(_observation_error())):
         ws = open_workspace(workspace)
         with err_console.status("导入中 / importing…") as status:
             def progress(msg: str) -> None:
@@ -64,7 +68,7 @@ def template(
     from meili.ingest.templates import write_template
     from meili.plan import load_plan
 
-    with user_errors(*_ERRORS, ValueError):
+    with user_errors(*_errors(ValueError)):
         p = load_plan(plan)
         n = write_template(output, p, year, regions=_split(regions))
     console.print(f"已写入 / written {output}: {n} 行待填 / rows to fill ({p.id}, {year})", highlight=False)
@@ -97,7 +101,7 @@ def list_(
     """列出当前值 / List the current observations (latest revision of each)."""
     from meili.store import open_workspace
 
-    with user_errors(*_ERRORS):
+    with user_errors(*_errors()):
         _check_region(region)
         t = open_workspace(workspace).current_observations(plan=plan, region=region, measure=measure, year=year)
     rows = t.to_pylist()
@@ -117,7 +121,7 @@ def history(
     """修订历史 / Every revision of a region's measure, with the file and time it came from."""
     from meili.store import open_workspace
 
-    with user_errors(*_ERRORS):
+    with user_errors(*_errors()):
         _check_region(region)
         t = open_workspace(workspace).history(plan=plan, region=region, measure=measure, year=year)
     cols = ["plan", "region", "measure", "year", "revision", "value", "state", "unit", "source", "provisional",
@@ -143,9 +147,9 @@ def export(
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
-    from meili.store import open_workspace
+    from meili.store import StoreError, open_workspace
 
-    with user_errors(*_ERRORS):
+    with user_errors(*_errors()):
         ws = open_workspace(workspace)
         t = ws.history(plan=plan) if all_revisions else ws.current_observations(plan=plan)
         if format == ExportFormat.parquet:
@@ -168,7 +172,7 @@ def imports(
     """导入记录 / Every import: file(s), sha256, command, time and counts."""
     from meili.store import open_workspace
 
-    with user_errors(*_ERRORS):
+    with user_errors(*_errors()):
         t = open_workspace(workspace).imports()
     write_rows(t.to_pylist(), format, title="导入记录 / imports")
 
@@ -178,3 +182,9 @@ def _check_region(region: str | None) -> None:
         from meili.plan import load_regions
 
         load_regions().resolve(region)
+
+
+def _observation_error() -> type[Exception]:
+    from meili.ingest.issues import ObservationError
+
+    return ObservationError

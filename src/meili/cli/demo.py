@@ -14,7 +14,6 @@ import typer
 from rich.table import Table
 
 from meili.cli._common import console
-from meili.plan import load_plan, load_regions
 
 
 def demo(
@@ -26,6 +25,7 @@ def demo(
     from meili.evaluate.summary import category_summary, county_ranking
     from meili.examples import EXAMPLES_DIR as EXAMPLES
     from meili.examples import load_example
+    from meili.plan import load_plan
     from meili.store import open_workspace
 
     if not EXAMPLES.is_dir():
@@ -107,6 +107,7 @@ def _water(ws, year: int, examples: Path) -> None:
 
 def _print_summary(summary, region: str) -> None:
     from meili.evaluate.status import STATUS_LABELS
+    from meili.plan import load_regions
 
     statuses = list(STATUS_LABELS)
     table = Table(title=f"{load_regions().name(region)} · 各类别测度状态 / measures by status and category")

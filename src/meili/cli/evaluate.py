@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pyarrow as pa
 import typer
 
 from meili.cli._common import OutputFormat, WorkspaceOption, user_errors, write_rows
-from meili.evaluate import AssignmentError, EvaluationError, MethodParamsError, load_assignments
-from meili.evaluate import evaluate as _evaluate
-from meili.evaluate.composite import METHODS, RankingError
-from meili.evaluate.composite import rank as _rank
-from meili.evaluate.status import STATUS_LABELS
-from meili.ingest.issues import ObservationError
-from meili.plan import PlanError, UnknownRegionError, load_plan, load_regions
-from meili.store import StoreError, open_workspace
+
+if TYPE_CHECKING:  # the evaluation engine and the store (Ibis, DuckDB) load when a command runs, not at start-up
+    import pyarrow as pa
+
+#: The ranking methods, for --help (``meili.evaluate.composite.METHODS``; a test checks they agree).
+RANK_METHODS = ("efficacy", "progress")
 
 #: Columns of ``meili evaluate`` in csv/json (every explaining input), and the shorter set shown as a table.
 EVALUATE_COLUMNS = (
@@ -32,6 +29,9 @@ TABLE_COLUMNS = ("region", "measure", "milestone", "status", "value", "value_yea
 def _observations(plan_id: str, observations: Path | None, workspace: Path | None) -> pa.Table:
     """The observations to evaluate: a file checked exactly as ``meili data import`` checks it (nothing is
     written), or the workspace's current values."""
+    from meili.plan import load_plan
+    from meili.store import open_workspace
+
     if observations is not None:
         from meili.ingest.observations import check_files
 
@@ -41,6 +41,8 @@ def _observations(plan_id: str, observations: Path | None, workspace: Path | Non
 
 
 def _regions(keys: list[str] | None) -> list[str] | None:
+    from meili.plan import load_regions
+
     return [load_regions().resolve(k) for k in keys] if keys else None
 
 
@@ -48,8 +50,15 @@ def _display(rows: list[dict], digits: int = 3) -> list[dict]:
     return [{k: round(v, digits) if isinstance(v, float) else v for k, v in r.items()} for r in rows]
 
 
-_ERRORS = (PlanError, EvaluationError, AssignmentError, MethodParamsError, RankingError, UnknownRegionError,
-           ObservationError, StoreError)
+def _errors() -> tuple[type[Exception], ...]:
+    from meili.evaluate import AssignmentError, EvaluationError, MethodParamsError
+    from meili.evaluate.composite import RankingError
+    from meili.ingest.issues import ObservationError
+    from meili.plan import PlanError, UnknownRegionError
+    from meili.store import StoreError
+
+    return (PlanError, EvaluationError, AssignmentError, MethodParamsError, RankingError, UnknownRegionError,
+            ObservationError, StoreError)
 
 PlanOpt = Annotated[str, typer.Option("--plan", "-p", help="规划 / plan id or plan file.")]
 YearOpt = Annotated[int, typer.Option("--year", "-y", help="评估年份 / evaluation year (observations up to it).")]
@@ -75,7 +84,12 @@ def evaluate(
     workspace: WorkspaceOption = None,
 ) -> None:
     """评估 / Status of every measure: achieved, on_track, lagging, regressing, no_data, target_pending…"""
-    with user_errors(*_ERRORS):
+    from meili.evaluate import evaluate as _evaluate
+    from meili.evaluate import load_assignments
+    from meili.evaluate.status import STATUS_LABELS
+    from meili.plan import load_plan
+
+    with user_errors(*_errors()):
         p = load_plan(plan)
         ms = None if milestone is None else (milestone if milestone == "all" else _int(milestone))
         assigned = load_assignments(assignments, p) if assignments else []
@@ -91,6 +105,8 @@ def evaluate(
 
 
 def _int(text: str) -> int:
+    from meili.evaluate import EvaluationError
+
     try:
         return int(text)
     except ValueError:
@@ -101,7 +117,7 @@ def rank(
     plan: PlanOpt = "ganzhou",
     year: YearOpt = ...,  # type: ignore[assignment]
     method: Annotated[str, typer.Option(
-        "--method", help=f"方法 / method: {' | '.join(METHODS)} (功效系数法 | 进展).")] = "efficacy",
+        "--method", help=f"方法 / method: {' | '.join(RANK_METHODS)} (功效系数法 | 进展).")] = "efficacy",
     region: RegionOpt = None,
     previous_year: Annotated[int | None, typer.Option(
         "--previous-year", help="排名变化对比年 / year the rank change is measured from (default: year − 1).")] = None,
@@ -111,7 +127,11 @@ def rank(
     workspace: WorkspaceOption = None,
 ) -> None:
     """排名 / Composite score and rank of regions (default: the plan region's counties), per category and overall."""
-    with user_errors(*_ERRORS):
+    from meili.evaluate import load_assignments
+    from meili.evaluate.composite import rank as _rank
+    from meili.plan import load_plan
+
+    with user_errors(*_errors()):
         p = load_plan(plan)
         assigned = load_assignments(assignments, p) if assignments else []
         t = _rank(p, _observations(p.id, observations, workspace), year, method=method,  # type: ignore[arg-type]

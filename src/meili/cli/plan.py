@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 
 from meili.cli._common import OutputFormat, console, user_errors, write_rows
-from meili.plan import PlanError, builtin_plans, load_plan, read_plan_file
-from meili.plan.export import MEASURE_COLUMNS, measure_rows
+
+# The plan model (pydantic) loads when a command runs, not at the CLI's start-up.
 
 app = typer.Typer(help="规划 / plans: list, show, validate, export.", no_args_is_help=True)
 
@@ -17,6 +17,8 @@ app = typer.Typer(help="规划 / plans: list, show, validate, export.", no_args_
 @app.command("list")
 def list_plans() -> None:
     """列出内置规划 / List the built-in plans."""
+    from meili.plan import builtin_plans, load_plan
+
     rows = []
     for pid in builtin_plans():
         p = load_plan(pid)
@@ -31,6 +33,8 @@ def show(
     measure: Annotated[str | None, typer.Argument(help="A measure id, e.g. 17.2.")] = None,
 ) -> None:
     """显示规划或测度 / Show a plan's indicator system, or one measure in full."""
+    from meili.plan import PlanError, load_plan
+
     with user_errors(PlanError, KeyError):
         p = load_plan(plan)
         if measure is None:
@@ -49,6 +53,8 @@ def show(
 
 
 def show_indicator_system(p) -> None:
+    from meili.plan.export import measure_rows
+
     rows = [
         {"序号 id": r["id"], "类别 category": r["category_name"], "指标 indicator": r["indicator"],
          "测度 measure": r["measure"] if r["measure"] != r["indicator"] else "", "范围 scope": r["scope"],
@@ -63,6 +69,8 @@ def show_indicator_system(p) -> None:
 @app.command("validate")
 def validate(files: Annotated[list[Path], typer.Argument(help="Plan files (YAML).")]) -> None:
     """校验规划文件 / Validate plan files: every problem named by file, measure and field."""
+    from meili.plan import PlanError, read_plan_file
+
     failed = False
     for f in files:
         try:
@@ -83,6 +91,9 @@ def export(
     format: Annotated[OutputFormat, typer.Option("--format", "-f", help="csv or json.")] = OutputFormat.csv,
 ) -> None:
     """导出测度表 / Export one row per measure, in table order."""
+    from meili.plan import PlanError, load_plan
+    from meili.plan.export import MEASURE_COLUMNS, measure_rows
+
     with user_errors(PlanError):
         p = load_plan(plan)
     rows = measure_rows(p)

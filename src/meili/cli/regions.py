@@ -7,7 +7,6 @@ from typing import Annotated
 import typer
 
 from meili.cli._common import OutputFormat, user_errors, write_rows
-from meili.plan import UnknownRegionError, load_regions
 
 app = typer.Typer(help="区域 / regions and region groups.", no_args_is_help=True)
 
@@ -18,6 +17,8 @@ def list_regions(
     format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
 ) -> None:
     """列出区域 / List regions (and, with --parent, the groups under it)."""
+    from meili.plan import UnknownRegionError, load_regions
+
     regions = load_regions()
     with user_errors(UnknownRegionError):
         chosen = regions.children(parent) if parent else regions.regions
