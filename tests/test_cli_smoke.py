@@ -38,3 +38,22 @@ def test_rank_help_lists_the_engines_methods():
 
     assert RANK_METHODS == METHODS
     assert all(m in CliRunner().invoke(app, ["rank", "--help"]).output for m in METHODS)
+
+
+def test_with_progress_returns_the_result_and_raises_the_error_of_the_query():
+    """Long queries run in a worker thread while the bar reads DuckDB's progress; result and errors come back."""
+    import ibis
+    import pytest
+
+    from meili.cli._common import counted, with_progress
+
+    con = ibis.duckdb.connect()
+    total = with_progress("sum", lambda: con.raw_sql("SELECT sum(range) FROM range(1000000)").fetchone()[0],
+                          backend=con)
+    assert total == 999_999 * 1_000_000 // 2
+    assert with_progress("no backend: a spinner", lambda: 42) == 42
+    with pytest.raises(ZeroDivisionError):
+        with_progress("fails", lambda: 1 / 0, backend=con)
+    with counted("files", 3) as advance:
+        for _ in range(3):
+            advance("a file")

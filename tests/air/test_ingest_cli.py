@@ -82,7 +82,9 @@ def test_cnemc_file_and_unknown_type(tmp_path):
         rows.append(["20190101", "1", t, v])
     with path.open("w", newline="", encoding="utf-8") as fh:
         csv.writer(fh).writerows(rows)
-    row = read_hourly([tmp_path]).to_pyarrow().to_pylist()[0]
+    seen = []
+    row = read_hourly([tmp_path], on_file=seen.append).to_pyarrow().to_pylist()[0]
+    assert seen == [path]  # the progress callback: once per CNEMC file parsed
     assert row["pm25"] == 36.0 and row["published_aqi"] == 52.0 and str(row["label"]) == "2019-01-01 01:00:00"
     rows.append(["20190101", "1", "NOX", "3"])
     with path.open("w", newline="", encoding="utf-8") as fh:

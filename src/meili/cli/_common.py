@@ -91,6 +91,58 @@ def output_file_callback(value: Path | None) -> Path | None:
     return value
 
 
+def with_progress(label: str, work, backend=None):
+    """Run ``work()`` (one DuckDB query) and show its progress as a bar with the elapsed time; return its result.
+
+    DuckDB reports the running query's progress (``query_progress``) to another thread; the query runs in a worker
+    thread while this one draws the bar. Without a DuckDB backend a spinner is shown. Ctrl-C interrupts the query.
+    """
+    import threading
+
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        SpinnerColumn,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    raw = getattr(backend, "con", None)
+    if raw is None or not hasattr(raw, "query_progress"):
+        with err_console.status(label):
+            return work()
+    raw.execute("SET enable_progress_bar = true; SET enable_progress_bar_print = false")
+    outcome: dict = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = work()
+        except BaseException as e:  # re-raised in the calling thread
+            outcome["error"] = e
+
+    worker = threading.Thread(target=run, daemon=True)
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
+               TimeElapsedColumn())
+    with Progress(*columns, console=err_console, transient=True) as progress:
+        # a pulsing bar until DuckDB reports a percentage (some operators report only when they finish)
+        task = progress.add_task(label, total=None)
+        worker.start()
+        try:
+            while worker.is_alive():
+                worker.join(0.2)
+                done = raw.query_progress()
+                if done >= 1:
+                    progress.update(task, total=100, completed=done)
+        except KeyboardInterrupt:
+            raw.interrupt()
+            worker.join()
+            raise
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
+
+
 def write_table(table, output: Path) -> int:
     """Write a pyarrow or Ibis table to ``output`` (.csv or .parquet); returns the rows written.
 
@@ -103,15 +155,41 @@ def write_table(table, output: Path) -> int:
     check_output(output)
     output.parent.mkdir(parents=True, exist_ok=True)
     parquet = output.suffix.lower() == ".parquet"
-    with err_console.status(f"计算并写出 / computing and writing {output} …"):
-        if isinstance(table, pa.Table):
-            (pq.write_table if parquet else pacsv.write_csv)(table, output)
-            return table.num_rows
-        (table.to_parquet if parquet else table.to_csv)(output)
+    if isinstance(table, pa.Table):
+        (pq.write_table if parquet else pacsv.write_csv)(table, output)
+        return table.num_rows
+    with_progress(f"计算并写出 / computing and writing {output}", lambda: (table.to_parquet if parquet else
+                                                                          table.to_csv)(output),
+                  backend=_backend_of(table))
     if parquet:
         return pq.read_metadata(output).num_rows
     with output.open(encoding="utf-8") as f:  # counting lines is cheaper than running the query again
         return sum(1 for _ in f) - 1
+
+
+@contextmanager
+def counted(label: str, total: int) -> Iterator:
+    """A bar counting ``total`` items (e.g. files read); yields the callback that advances it by one."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=err_console, transient=True) as progress:
+        task = progress.add_task(label, total=total)
+        yield lambda *_: progress.advance(task)
+
+
+def _backend_of(table):
+    try:
+        return table._find_backend()
+    except Exception:  # an unbound expression: no progress to read, a spinner is shown
+        return None
 
 
 def record_indicators(table, inputs: list[Path], producer: str, workspace: Path | None,

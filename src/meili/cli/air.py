@@ -14,9 +14,11 @@ import typer
 from meili.cli._common import (
     OutputPathError,
     WorkspaceOption,
+    counted,
     output_file_callback,
     record_indicators,
     user_errors,
+    with_progress,
     write_table,
 )
 from meili.cli._common import err_console as console
@@ -50,10 +52,11 @@ def _load(inputs, stations, fmt, time_label, drop):
     con = ibis.duckdb.connect()
     registry = read_stations(stations) if stations else None
     files = expand_inputs(inputs)
-    with console.status(f"读取 {len(files)} 个文件 / reading {len(files)} files …"):
+    with counted("读取并检查文件 / reading and checking files", len(files)) as on_file:
         hourly = read_hourly(files, con=con, format=fmt, time_label=time_label, stations=registry,
-                             unknown_stations="drop" if drop else "error")
-        hourly = con.create_table("_hourly", hourly, temp=True)
+                             unknown_stations="drop" if drop else "error", on_file=on_file)
+    hourly = with_progress("整理站点小时 / arranging station-hours",
+                           lambda: con.create_table("_hourly", hourly, temp=True), backend=con)
     n = hourly.count().to_pyarrow().as_py()
     console.print(f"{len(files)} 个文件，{n:,} 个站点小时 / files, station-hours")
     return con, hourly, registry, files
@@ -197,7 +200,8 @@ def indicators(
     from meili.standards.air.indicators import plan_indicators
 
     with user_errors(*_input_errors()):
-        _, h, registry, files = _load(inputs, stations, fmt, time_label, drop)
-        table = plan_indicators(h, registry.table, year=year, plan=plan, city_code=city_code,
-                                sources=[str(i) for i in inputs], standard=standard)
+        con, h, registry, files = _load(inputs, stations, fmt, time_label, drop)
+        table = with_progress("计算指标 / computing the indicators", lambda: plan_indicators(
+            h, registry.table, year=year, plan=plan, city_code=city_code, sources=[str(i) for i in inputs],
+            standard=standard), backend=con)
         record_indicators(table, [Path(f) for f in files], "meili air indicators", workspace, output, dry_run)

@@ -124,7 +124,7 @@ def _numeric(column: str) -> str:
 
 
 # --- the three hourly formats ----------------------------------------------------------------------------------
-def _read_cnemc(con, files: list[Path]) -> ir.Table:
+def _read_cnemc(con, files: list[Path], on_file=None) -> ir.Table:
     for f in files:
         header = _header(f)
         if header[:3] != ["date", "hour", "type"]:
@@ -139,6 +139,8 @@ def _read_cnemc(con, files: list[Path]) -> ir.Table:
         header = _header(f)
         table = pacsv.read_csv(f, convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in header}))
         parts.append(table.append_column("filename", pa.array([str(f)] * table.num_rows, pa.string())))
+        if on_file is not None:
+            on_file(f)
     raw = pa.concat_tables(parts, promote_options="default")
     con.con.register("_cnemc_raw", raw)
     bad = con.raw_sql(
@@ -239,13 +241,14 @@ def read_hourly(
     time_label: str = "end",
     stations: Registry | None = None,
     unknown_stations: str = "error",
+    on_file=None,
 ) -> ir.Table:
     """The canonical hourly table from one file, several, a folder or a glob.
 
     ``time_label``: ``end`` (default; CNEMC files are always end-labelled: hour 16 = 15:00–16:00) or ``start``
     (the input labels the hour by its start; ``time`` becomes label + 1 h). With ``stations`` (a registry from
     :func:`read_stations`), a station not in it raises :class:`AirInputError` (``unknown_stations="error"``) or
-    is dropped (``"drop"``).
+    is dropped (``"drop"``). ``on_file(path)``, if given, is called as each CNEMC file has been parsed (progress).
     """
     if time_label not in ("end", "start"):
         raise AirInputError("--time-label", None, None, time_label, "end 或 start", "end or start")
@@ -258,7 +261,7 @@ def read_hourly(
     for fmt, reader in (("cnemc", _read_cnemc), ("wide", _read_wide), ("long", _read_long)):
         group = [f for f in files if formats[f] == fmt]
         if group:
-            t = reader(con, group)
+            t = _read_cnemc(con, group, on_file) if fmt == "cnemc" else reader(con, group)
             offset = 1 if (time_label == "start" and fmt != "cnemc") else 0
             published = t.published_aqi if fmt == "cnemc" else ibis.null("float64")
             tables.append(t.select("station", "label", time=t.label + ibis.interval(hours=offset),
