@@ -41,10 +41,11 @@ def import_(
     workspace: WorkspaceOption = None,
 ) -> None:
     """导入观测数据 / Import reported observations: all checks first; any issue ⇒ nothing written, exit 1."""
+    from meili.ingest.issues import ObservationError
     from meili.ingest.observations import import_files
     from meili.store import open_workspace
 
-    with user_errors(*_errors(_observation_error())):
+    with user_errors(*_errors(ObservationError)):
         ws = open_workspace(workspace)
         with err_console.status("导入中 / importing…") as status:
             def progress(msg: str) -> None:
@@ -182,9 +183,3 @@ def _check_region(region: str | None) -> None:
         from meili.plan import load_regions
 
         load_regions().resolve(region)
-
-
-def _observation_error() -> type[Exception]:
-    from meili.ingest.issues import ObservationError
-
-    return ObservationError
