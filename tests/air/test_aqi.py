@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import math
 from fractions import Fraction
@@ -224,3 +225,27 @@ def test_pollutant_masks_decode_to_the_text_of_primary_and_exceeding_pollutants(
         assert row["mask_primary"] == row["text_primary"]
         assert row["mask_ex_2012"] == row["text_ex_2012"] and row["mask_ex_2026"] == row["text_ex_2026"] is None
         assert row["regime"] == "2026"
+
+
+def test_hourly_labels_decode_every_mask_by_the_name_table():
+    # hourly_labels joins the masks with A.mask_name_table: each of the 128 masks, and NULL, must give the text that
+    # A.mask_names gives bit by bit (0 → '', NULL → NULL), and the join must keep every row exactly once
+    from meili.standards.air.hourly import MASK_BITS, hourly_labels
+
+    masks = [*range(128), None]
+    n = len(masks)
+    values = ibis.memtable({
+        "station": [f"S{i}" for i in range(n)], "label": [dt.datetime(2019, 1, 1, 1)] * n, "aqi": [60] * n,
+        "level": [2] * n, "primary_mask": masks, **{f"iaqi_{p}": [10] * n for p in T.POLLUTANTS},
+        "iaqi_o3_8h": [None] * n, "exceeding_mask": masks[::-1], "regime_code": [0] * n,
+    }, schema={"station": "string", "label": "timestamp", "aqi": "int64", "level": "int64", "primary_mask": "int8",
+               **{f"iaqi_{p}": "int64" for p in T.POLLUTANTS}, "iaqi_o3_8h": "int64", "exceeding_mask": "int8",
+               "regime_code": "int8"})
+    got = {r["station"]: r for r in hourly_labels(values).to_pyarrow().to_pylist()}
+    expected = values.select("station", p=A.mask_names(values.primary_mask, MASK_BITS),
+                             e=A.mask_names(values.exceeding_mask, MASK_BITS)).to_pyarrow().to_pylist()
+    assert len(got) == n
+    assert all((got[r["station"]]["primary_pollutant"], got[r["station"]]["exceeding_pollutants"]) == (r["p"], r["e"])
+               for r in expected)
+    assert got["S0"]["primary_pollutant"] == "" and got[f"S{n - 1}"]["primary_pollutant"] is None
+    assert got["S127"]["primary_pollutant"] == "SO2,NO2,CO,O3,PM10,PM2.5,O3_8h"

@@ -135,19 +135,25 @@ def hourly_labels(values: ir.Table) -> ir.Table:
     ``YYYY-MM-DD HH:MM``), ``aqi, level, primary_pollutant, iaqi_so2 … iaqi_pm25, iaqi_o3_8h, category, colour,
     exceeding_pollutants, regime``. Row arithmetic on the numeric result only (category and colour from the level,
     HJ 633-2012 表2, 表A.1; names from the masks); evaluated when writing output, not when materialising."""
-    labels = A.level_labels(values.level)
-    return values.select(
-        station=values.station,
-        time=values.label.strftime("%Y-%m-%d %H:%M"),
-        aqi=values.aqi,
-        level=values.level,
-        primary_pollutant=A.mask_names(values.primary_mask, MASK_BITS),
-        **{f"iaqi_{p}": values[f"iaqi_{p}"] for p in T.POLLUTANTS},
-        iaqi_o3_8h=values.iaqi_o3_8h,
+    # pollutant names by a join with the 128 possible masks (A.mask_name_table), not bit by bit on every row
+    names = A.mask_name_table(MASK_BITS)
+    primary = names.select(_pm="_mask", _pn="_names")
+    exceeding = names.select(_em="_mask", _en="_names")
+    t = values.left_join(primary, values.primary_mask == primary._pm).left_join(
+        exceeding, values.exceeding_mask == exceeding._em)
+    labels = A.level_labels(t.level)
+    return t.select(
+        station=t.station,
+        time=t.label.strftime("%Y-%m-%d %H:%M"),
+        aqi=t.aqi,
+        level=t.level,
+        primary_pollutant=t._pn,
+        **{f"iaqi_{p}": t[f"iaqi_{p}"] for p in T.POLLUTANTS},
+        iaqi_o3_8h=t.iaqi_o3_8h,
         category=labels["category"],
         colour=labels["colour"],
-        exceeding_pollutants=A.mask_names(values.exceeding_mask, MASK_BITS),
-        regime=A.regime_name(values.regime_code),
+        exceeding_pollutants=t._en,
+        regime=A.regime_name(t.regime_code),
     )
 
 
