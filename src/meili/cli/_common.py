@@ -186,9 +186,11 @@ def counted(label: str, total: int) -> Iterator:
 
 
 def _backend_of(table):
+    import ibis
+
     try:
-        return table._find_backend()
-    except Exception:  # an unbound expression: no progress to read, a spinner is shown
+        return ibis.get_backend(table)
+    except Exception:  # no backend to read progress from: a spinner is shown
         return None
 
 
