@@ -91,22 +91,24 @@ def output_file_callback(value: Path | None) -> Path | None:
     return value
 
 
-def with_progress(label: str, work, backend=None):
-    """Run ``work()`` (one DuckDB query) and show its progress as a bar with the elapsed time; return its result.
+def _progress_bar(count_column):
+    """A transient rich progress display on standard error: spinner, label, bar, ``count_column``, elapsed time."""
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    DuckDB reports the running query's progress (``query_progress``) to another thread; the query runs in a worker
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), count_column, TimeElapsedColumn(),
+                    console=err_console, transient=True)
+
+
+def with_progress(label: str, work, backend=None):
+    """Run ``work()`` (DuckDB queries on ``backend``) and show the running query's progress as a bar with the
+    elapsed time; return what ``work`` returns.
+
+    DuckDB reports the running query's progress (``query_progress``) to another thread; the work runs in a worker
     thread while this one draws the bar. Without a DuckDB backend a spinner is shown. Ctrl-C interrupts the query.
     """
     import threading
 
-    from rich.progress import (
-        BarColumn,
-        Progress,
-        SpinnerColumn,
-        TaskProgressColumn,
-        TextColumn,
-        TimeElapsedColumn,
-    )
+    from rich.progress import TaskProgressColumn
 
     raw = getattr(backend, "con", None)
     if raw is None or not hasattr(raw, "query_progress"):
@@ -122,9 +124,7 @@ def with_progress(label: str, work, backend=None):
             outcome["error"] = e
 
     worker = threading.Thread(target=run, daemon=True)
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
-               TimeElapsedColumn())
-    with Progress(*columns, console=err_console, transient=True) as progress:
+    with _progress_bar(TaskProgressColumn()) as progress:
         # a pulsing bar until DuckDB reports a percentage (some operators report only when they finish)
         task = progress.add_task(label, total=None)
         worker.start()
@@ -170,17 +170,9 @@ def write_table(table, output: Path) -> int:
 @contextmanager
 def counted(label: str, total: int) -> Iterator:
     """A bar counting ``total`` items (e.g. files read); yields the callback that advances it by one."""
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        SpinnerColumn,
-        TextColumn,
-        TimeElapsedColumn,
-    )
+    from rich.progress import MofNCompleteColumn
 
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=err_console, transient=True) as progress:
+    with _progress_bar(MofNCompleteColumn()) as progress:
         task = progress.add_task(label, total=total)
         yield lambda *_: progress.advance(task)
 

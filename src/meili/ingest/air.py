@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import glob
 from dataclasses import dataclass
+from functools import partial
 from importlib import resources
 from pathlib import Path
 
@@ -258,10 +259,11 @@ def read_hourly(
         raise AirInputError(",".join(map(str, inputs)), None, None, "", "至少一个输入文件", "at least one input file")
     formats = {f: (format or detect_format(f)) for f in files}
     tables = []
-    for fmt, reader in (("cnemc", _read_cnemc), ("wide", _read_wide), ("long", _read_long)):
+    readers = (("cnemc", partial(_read_cnemc, on_file=on_file)), ("wide", _read_wide), ("long", _read_long))
+    for fmt, reader in readers:
         group = [f for f in files if formats[f] == fmt]
         if group:
-            t = _read_cnemc(con, group, on_file) if fmt == "cnemc" else reader(con, group)
+            t = reader(con, group)
             offset = 1 if (time_label == "start" and fmt != "cnemc") else 0
             published = t.published_aqi if fmt == "cnemc" else ibis.null("float64")
             tables.append(t.select("station", "label", time=t.label + ibis.interval(hours=offset),
