@@ -1,18 +1,23 @@
-"""The ``meili`` command line: thin wrappers that parse, call a library function and print.
+"""The ``meili`` command line: thin wrappers that parse, call :class:`meili.app.Meili` and print.
 
-Each command group lives in its own module of this package and is registered here.
+Each command group lives in its own module of this package and is registered here. Errors are handled once, by
+the root group (:class:`meili.cli._common.MeiliGroup`): a user's mistake prints in Chinese and English with exit
+code 1; a defect prints as an internal error (exit 70), never as a traceback.
 """
 
 from __future__ import annotations
 
 import typer
 
+from meili.cli._common import MeiliGroup
+
 app = typer.Typer(
     name="meili",
+    cls=MeiliGroup,
     help="美丽 Meili — 美丽建设规划监测评估系统 / monitoring and evaluation of Beautiful China plans.",
     no_args_is_help=True,
     add_completion=False,
-    pretty_exceptions_show_locals=False,
+    pretty_exceptions_enable=False,
 )
 
 

@@ -1,4 +1,9 @@
-"""Shared pieces of the CLI: output formats, printing tables, turning library errors into exit code 1."""
+"""Shared pieces of the CLI: the application object, output formats, printing tables, progress, errors.
+
+The CLI decides nothing: each command parses its options, calls :class:`meili.app.Meili` and prints what it returns.
+Errors: a :class:`meili.errors.MeiliError` is printed (Chinese and English) with exit code 1; anything else is an
+internal error — a short message and exit code 70, with the traceback saved to a file for the bug report.
+"""
 
 from __future__ import annotations
 
@@ -6,20 +11,30 @@ import csv
 import io
 import json
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from typer.core import TyperGroup
+
+from meili.app import Hooks
+from meili.errors import MeiliError
+
+if TYPE_CHECKING:
+    from meili.app import Meili
 
 # Piped output gets 160 columns rather than rich's 80, so Chinese tables stay readable in logs and files.
 console = Console(width=None if sys.stdout.isatty() else 160)
 err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
+
+#: Exit code of an internal error (a bug, not the user's input): sysexits' EX_SOFTWARE.
+INTERNAL_ERROR_EXIT = 70
 
 
 #: ``--workspace DIR`` on every command that uses a workspace; default: $MEILI_WORKSPACE, else the current folder.
@@ -36,9 +51,95 @@ class OutputFormat(StrEnum):
     json = "json"
 
 
+def print_error(error: MeiliError) -> None:
+    # Escaped: messages quote user input and plan texts such as "[22.01]", which rich would read as markup.
+    err_console.print(f"[bold red]错误 / error[/]\n{escape(str(error))}", highlight=False, markup=True, soft_wrap=True)
+
+
+def _internal_error(error: BaseException) -> None:
+    import tempfile
+    import time
+    import traceback
+
+    from meili import __version__
+
+    report = Path(tempfile.gettempdir()) / f"meili-internal-error-{time.strftime('%Y%m%d-%H%M%S')}.txt"
+    try:
+        report.write_text(f"meili {__version__}\n{' '.join(sys.argv)}\n\n{traceback.format_exc()}", encoding="utf-8")
+        where = f"详情 / details: {report}"
+    except OSError:
+        where = ""
+    err_console.print(
+        f"[bold red]内部错误 / internal error[/]: {escape(type(error).__name__)}: {escape(str(error))}\n"
+        "这是 Meili 的缺陷，不是您输入的问题；请连同命令和下面的文件报告给开发者。\n"
+        f"This is a defect in Meili, not in your input: please report it with the command and this file. {where}",
+        highlight=False, soft_wrap=True)
+
+
+def _click_flow() -> tuple[type[BaseException], ...]:
+    # Typer ≥ 0.20 carries its own copy of click: the classes are found where typer's own BadParameter lives.
+    click_exceptions = sys.modules[typer.BadParameter.__module__]
+    return (click_exceptions.ClickException, typer.Exit, typer.Abort, KeyboardInterrupt)
+
+
+_CLICK_FLOW = _click_flow()
+
+
+class MeiliGroup(TyperGroup):
+    """The root command group: turns errors into messages and exit codes, never into a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except MeiliError as e:
+            print_error(e)
+            raise typer.Exit(1) from None
+        except _CLICK_FLOW:  # usage errors, --help, exits: click shows them as it always does
+            raise
+        except BrokenPipeError:  # `meili data export | head`: the reader has gone, which is not an error
+            _silence_stdout()
+            raise typer.Exit(0) from None
+        except Exception as e:
+            _internal_error(e)
+            raise typer.Exit(INTERNAL_ERROR_EXIT) from None
+
+
+def _silence_stdout() -> None:
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real file descriptor (a test runner's stream): nothing to silence
+        pass
+
+
+class CliHooks(Hooks):
+    """Progress for long work as rich bars on standard error."""
+
+    def run(self, label: str, work: Callable[[], Any], backend=None) -> Any:
+        return with_progress(label, work, backend)
+
+    @contextmanager
+    def counter(self, label: str, total: int) -> Iterator[Callable[..., None]]:
+        with counted(label, total) as advance:
+            yield advance
+
+    def note(self, text: str) -> None:
+        err_console.print(f"[dim]{escape(text)}[/]", highlight=False)
+
+
+def meili_app(workspace: Path | None = None) -> Meili:
+    """The application object a command calls, with the CLI's progress display."""
+    from meili.app import Meili
+
+    return Meili(workspace, hooks=CliHooks())
+
+
 def write_rows(rows: Sequence[dict], fmt: OutputFormat | str, title: str | None = None,
-               columns: Sequence[str] | None = None) -> None:
-    """Print rows as a rich table, CSV or JSON on standard output."""
+               columns: Sequence[str] | None = None, headers: dict[str, str] | None = None) -> None:
+    """Print rows as a rich table, CSV or JSON on standard output (``headers``: display names of the table's
+    columns; CSV and JSON keep the column names)."""
     columns = list(columns or (rows[0].keys() if rows else []))
     fmt = OutputFormat(fmt)
     if fmt == OutputFormat.json:
@@ -53,41 +154,21 @@ def write_rows(rows: Sequence[dict], fmt: OutputFormat | str, title: str | None 
     else:
         table = Table(title=title, show_lines=False)
         for c in columns:
-            table.add_column(c, overflow="fold")
+            table.add_column((headers or {}).get(c, c), overflow="fold")
         for r in rows:
-            table.add_row(*("" if r.get(c) is None else str(r.get(c)) for c in columns))
+            table.add_row(*("" if r.get(c) is None else escape(str(r.get(c))) for c in columns))
         console.print(table)
-
-
-@contextmanager
-def user_errors(*kinds: type[Exception]) -> Iterator[None]:
-    """Print the library's validation errors (already bilingual, naming file/row/column) and exit 1."""
-    try:
-        yield
-    except kinds as e:
-        # Escaped: messages quote user input and plan texts such as "[22.01]", which rich would read as markup.
-        err_console.print(f"[bold red]错误 / error[/]\n{escape(str(e))}", highlight=False, markup=True, soft_wrap=True)
-        raise typer.Exit(1) from None
-
-
-class OutputPathError(ValueError):
-    """An output file Meili cannot write (named with what was expected)."""
-
-
-def check_output(path: Path) -> None:
-    """Refuse an output suffix other than .csv / .parquet before any work is done."""
-    if path.suffix.lower() not in (".csv", ".parquet"):
-        raise OutputPathError(f"{path}: 输出文件后缀应为 .csv 或 .parquet / the output file must end in .csv or "
-                              f".parquet, not {path.suffix or '(none)'!r}")
 
 
 def output_file_callback(value: Path | None) -> Path | None:
     """Typer callback: a bad output suffix is refused while parsing, before anything is read or computed."""
+    from meili.app.outputs import check_output
+
     if value is not None:
         try:
             check_output(value)
-        except OutputPathError as e:
-            raise typer.BadParameter(str(e)) from None
+        except MeiliError as e:  # shown in click's usage box: the short form, file and what is wrong
+            raise typer.BadParameter(f"{value}: {e.problems[0].detail}") from None
     return value
 
 
@@ -143,30 +224,6 @@ def with_progress(label: str, work, backend=None):
     return outcome.get("value")
 
 
-def write_table(table, output: Path) -> int:
-    """Write a pyarrow or Ibis table to ``output`` (.csv or .parquet); returns the rows written.
-
-    An Ibis table is written by its engine (DuckDB streams it to the file: a national year is never held in memory).
-    """
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-    import pyarrow.parquet as pq
-
-    check_output(output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    parquet = output.suffix.lower() == ".parquet"
-    if isinstance(table, pa.Table):
-        (pq.write_table if parquet else pacsv.write_csv)(table, output)
-        return table.num_rows
-    with_progress(f"计算并写出 / computing and writing {output}", lambda: (table.to_parquet if parquet else
-                                                                          table.to_csv)(output),
-                  backend=_backend_of(table))
-    if parquet:
-        return pq.read_metadata(output).num_rows
-    with output.open(encoding="utf-8") as f:  # counting lines is cheaper than running the query again
-        return sum(1 for _ in f) - 1
-
-
 @contextmanager
 def counted(label: str, total: int) -> Iterator:
     """A bar counting ``total`` items (e.g. files read); yields the callback that advances it by one."""
@@ -177,35 +234,12 @@ def counted(label: str, total: int) -> Iterator:
         yield lambda *_: progress.advance(task)
 
 
-def _backend_of(table):
-    import ibis
-
-    try:
-        return ibis.get_backend(table)
-    except Exception:  # no backend to read progress from: a spinner is shown
-        return None
-
-
-def record_indicators(table, inputs: list[Path], producer: str, workspace: Path | None,
-                      output: Path | None = None, dry_run: bool = False) -> None:
-    """Record computed plan indicators in the workspace (validated, one transaction) and print what was written.
-
-    Rows that could not be computed (no valid data) are listed, not written. ``output`` also saves the rows.
-    """
-    from meili.ingest.computed import record_computed
-    from meili.ingest.issues import ObservationError
-    from meili.store import StoreError, open_workspace
-
-    if output is not None:
-        with user_errors(OutputPathError):
-            write_table(table, output)
-    with user_errors(StoreError, ObservationError):
-        ws = open_workspace(workspace)
-        result, missing = record_computed(ws, table, inputs, producer, dry_run=dry_run)
-    for row in table.to_pylist():
+def print_indicator_run(run, root: Path) -> None:
+    """What ``meili air|water indicators`` recorded: each row, what was not computed, the store's counts."""
+    for row in run.rows.to_pylist():
         value = "—" if row["value"] is None else f"{row['value']:g}"
         console.print(f"{row['measure']:>5} {row['region']:<20} {row['year']} {value} {row['unit']} "
                       f"({row['state']}) {row['note'] or ''}", highlight=False)
-    if missing.num_rows:
-        console.print(f"未能计算、未写入 / not computed, not written: {missing.num_rows} 行 rows")
-    console.print(f"{ws.root}: {result.summary()}", highlight=False)
+    if run.missing.num_rows:
+        console.print(f"未能计算、未写入 / not computed, not written: {run.missing.num_rows} 行 rows")
+    console.print(f"{root}: {run.result.summary()}", highlight=False)

@@ -1,7 +1,7 @@
 """``meili air``: hourly AQI, daily values, period evaluation and plan indicators from hourly station data.
 
-Thin: parse, call :mod:`meili.standards.air`, write, print. Errors in the input print in Chinese and English
-and exit 1, without a traceback.
+Thin: parse, call :class:`meili.app.Meili`, print. Errors in the input print in Chinese and English and exit 1,
+without a traceback.
 """
 
 from __future__ import annotations
@@ -10,16 +10,16 @@ import time
 from pathlib import Path
 
 import typer
+from rich.markup import escape
+from rich.table import Table
 
+from meili.app.outputs import write_table
 from meili.cli._common import (
-    OutputPathError,
     WorkspaceOption,
-    counted,
+    meili_app,
     output_file_callback,
-    record_indicators,
-    user_errors,
+    print_indicator_run,
     with_progress,
-    write_table,
 )
 from meili.cli._common import err_console as console
 
@@ -37,29 +37,14 @@ BY = typer.Option("station", "--by", help="station|city|region|group")
 O3_ORDER = typer.Option("station_mda8", "--o3-order", help="station_mda8|city_hourly: 城市臭氧计算顺序")
 
 
-def _input_errors() -> tuple[type[Exception], ...]:
-    from meili.ingest.air import AirInputError
+def _read(app, inputs, stations, fmt, time_label, drop):
+    air = app.read_air(inputs, stations=stations, format=fmt, time_label=time_label, drop_unknown_stations=drop)
+    console.print(f"{len(air.files)} 个文件，{air.station_hours:,} 个站点小时 / files, station-hours")
+    return air
 
-    return (AirInputError, OutputPathError, ValueError)
 
-
-def _load(inputs, stations, fmt, time_label, drop):
-    # ibis and the readers are loaded when a command runs, not at the CLI's start-up.
-    import ibis
-
-    from meili.ingest.air import expand_inputs, read_hourly, read_stations
-
-    con = ibis.duckdb.connect()
-    registry = read_stations(stations) if stations else None
-    files = expand_inputs(inputs)
-    with counted("读取并检查文件 / reading and checking files", len(files)) as on_file:
-        hourly = read_hourly(files, con=con, format=fmt, time_label=time_label, stations=registry,
-                             unknown_stations="drop" if drop else "error", on_file=on_file)
-    hourly = with_progress("整理站点小时 / arranging station-hours",
-                           lambda: con.create_table("_hourly", hourly, temp=True), backend=con)
-    n = hourly.count().to_pyarrow().as_py()
-    console.print(f"{len(files)} 个文件，{n:,} 个站点小时 / files, station-hours")
-    return con, hourly, registry, files
+def _written(rows: int, output: Path, start: float) -> None:
+    console.print(f"{rows:,} 行 → {output} ({time.perf_counter() - start:.1f} s)")
 
 
 @app.command()
@@ -74,17 +59,9 @@ def hourly(
     output: Path = OUT,
 ) -> None:
     """小时 AQI / hourly AQI per station-hour."""
-    from meili.standards.air.aqi import not_measured_by_design
-    from meili.standards.air.hourly import hourly_aqi
-
-    with user_errors(*_input_errors()):
-        start = time.perf_counter()
-        _, h, registry, _ = _load(inputs, stations, fmt, time_label, drop)
-        nm = not_measured_by_design(registry.table if registry else None)
-        # Sorted so that the same input always gives the same file.
-        rows = write_table(hourly_aqi(h, method=method, standard=standard, not_measured=nm)
-                           .order_by(["station", "time"]), output)
-        console.print(f"{rows:,} 行 → {output} ({time.perf_counter() - start:.1f} s)")
+    start, app = time.perf_counter(), meili_app()
+    air = _read(app, inputs, stations, fmt, time_label, drop)
+    _written(write_table(app.air_hourly(air, method=method, standard=standard), output, with_progress), output, start)
 
 
 @app.command()
@@ -100,15 +77,10 @@ def daily(
     output: Path = OUT,
 ) -> None:
     """日报 / daily values and AQI per station, city, region or group."""
-    from meili.standards.air.daily import daily_values
-
-    with user_errors(*_input_errors()):
-        start = time.perf_counter()
-        _, h, registry, _ = _load(inputs, stations, fmt, time_label, drop)
-        table = daily_values(h, registry=registry.table if registry else None, by=by, standard=standard,
-                             o3_order=o3_order)
-        rows = write_table(table.order_by(["key", "date"]), output)
-        console.print(f"{rows:,} 行 → {output} ({time.perf_counter() - start:.1f} s)")
+    start, app = time.perf_counter(), meili_app()
+    air = _read(app, inputs, stations, fmt, time_label, drop)
+    table = app.air_daily(air, by=by, standard=standard, o3_order=o3_order)
+    _written(write_table(table, output, with_progress), output, start)
 
 
 @app.command()
@@ -126,44 +98,17 @@ def annual(
     output: Path = OUT,
 ) -> None:
     """年度/季度/月度评价与排名 / HJ 663 period evaluation, 综合指数 and ranking."""
-    from meili.standards.air.annual import annual_values
-
-    with user_errors(*_input_errors()):
-        start = time.perf_counter()
-        _, h, registry, _ = _load(inputs, stations, fmt, time_label, drop)
-        table = annual_values(h, registry=registry.table, by=by, period=period, year=year, standard=standard,
-                              o3_order=o3_order)
-        rows = write_table(table.order_by(["period", "rank", "key"]), output)
-        console.print(f"{rows:,} 行 → {output} ({time.perf_counter() - start:.1f} s)")
-        _print_ranking(output, registry.table if by == "city" else None)
+    start, app = time.perf_counter(), meili_app()
+    air = _read(app, inputs, stations, fmt, time_label, drop)
+    table = app.air_annual(air, year=year, by=by, period=period, standard=standard, o3_order=o3_order)
+    _written(write_table(table, output, with_progress), output, start)
+    ranking = app.air_ranking(table, air, by=by)
+    if ranking is not None:
+        _print_ranking(*ranking, output)
 
 
-def _print_ranking(output: Path, registry, most: int = 20) -> None:
-    """The latest period's 综合指数 ranking as bars (read back from the written file: a few hundred rows)."""
-    import pyarrow.csv as pacsv
-    import pyarrow.parquet as pq
-    from rich.table import Table
-
-    from meili.plan import load_regions
-
-    written = pq.read_table(output) if output.suffix.lower() == ".parquet" else pacsv.read_csv(
-        output, convert_options=pacsv.ConvertOptions(column_types={"key": "string", "period": "string"}))
-    rows = [r for r in written.to_pylist() if r["composite_index"] is not None and r["rank"] is not None]
-    if not rows:
-        return
-    period = max(r["period"] for r in rows)
-    rows = sorted((r for r in rows if r["period"] == period), key=lambda r: (r["rank"], r["key"]))
-    names = dict(zip(registry.column("city_code").to_pylist(), registry.column("city").to_pylist(), strict=True)) \
-        if registry is not None else {}
-
-    def name(key: str) -> str:
-        if names.get(key, key) != key:
-            return names[key]
-        try:  # a GB/T 2260 code or group id of Meili's regions (Jiangxi): its Chinese name
-            return load_regions().name(key)
-        except (KeyError, ValueError):
-            return key
-
+def _print_ranking(period: str, rows: list[dict], output: Path, most: int = 20) -> None:
+    """The latest period's 综合指数 ranking as bars."""
     top = max(r["composite_index"] for r in rows)
     table = Table(title=f"环境空气质量综合指数排名 {period}（越小越好）/ composite index ranking, lower is better")
     for col, justify in (("名次 rank", "right"), ("名称 name", "left"), ("综合指数 I_sum", "right"), ("", "left"),
@@ -172,7 +117,7 @@ def _print_ranking(output: Path, registry, most: int = 20) -> None:
     for r in rows[:most]:
         bar = "█" * max(1, round(30 * r["composite_index"] / top))
         change = r.get("change_rate")
-        table.add_row(str(r["rank"]), name(str(r["key"])), f"{r['composite_index']:.2f}",
+        table.add_row(str(r["rank"]), escape(r["name"]), f"{r['composite_index']:.2f}",
                       f"[cyan]{bar}[/]", "" if r["good_rate"] is None else f"{r['good_rate']:.1f}",
                       "" if r["pm25"] is None else f"{r['pm25']:g}", "" if change is None else f"{change:+.1f}")
     console.print(table)
@@ -197,11 +142,8 @@ def indicators(
     dry_run: bool = typer.Option(False, "--dry-run", help="只校验不写入 / validate, write nothing"),
 ) -> None:
     """规划指标 16.x/17.x 写入工作区 / plan measures 16.x and 17.x computed and recorded in the workspace."""
-    from meili.standards.air.indicators import plan_indicators
-
-    with user_errors(*_input_errors()):
-        con, h, registry, files = _load(inputs, stations, fmt, time_label, drop)
-        table = with_progress("计算指标 / computing the indicators", lambda: plan_indicators(
-            h, registry.table, year=year, plan=plan, city_code=city_code, sources=[str(i) for i in inputs],
-            standard=standard), backend=con)
-        record_indicators(table, [Path(f) for f in files], "meili air indicators", workspace, output, dry_run)
+    app = meili_app(workspace)
+    air = _read(app, inputs, stations, fmt, time_label, drop)
+    rows = app.air_indicators(air, plan=plan, year=year, city_code=city_code, standard=standard, sources=inputs)
+    run = app.record_indicators(rows, air.files, "meili air indicators", dry_run=dry_run, output=output)
+    print_indicator_run(run, app.workspace.root)

@@ -9,18 +9,9 @@ from typing import Annotated
 
 import typer
 
-from meili.cli._common import OutputFormat, WorkspaceOption, console, err_console, user_errors, write_rows
+from meili.cli._common import OutputFormat, WorkspaceOption, console, meili_app, write_rows
 
 app = typer.Typer(help="观测数据 / observations: templates, import, list, history, export.", no_args_is_help=True)
-
-
-
-def _errors(*more: type[Exception]) -> tuple[type[Exception], ...]:
-    # The store and the plan model (DuckDB, Ibis, pydantic) load when a command runs, not at the CLI's start-up.
-    from meili.plan import PlanError, UnknownRegionError
-    from meili.store import StoreError
-
-    return (StoreError, PlanError, UnknownRegionError, KeyError, OSError, *more)
 
 
 def init(
@@ -29,8 +20,7 @@ def init(
     """创建工作区 / Create a workspace: meili.toml and the DuckDB store."""
     from meili.store import init_workspace
 
-    with user_errors(*_errors()):
-        ws = init_workspace(directory)
+    ws = init_workspace(directory)
     console.print(f"已创建工作区 / workspace created: {ws.root} ({ws.db_path.name})", highlight=False)
 
 
@@ -41,18 +31,7 @@ def import_(
     workspace: WorkspaceOption = None,
 ) -> None:
     """导入观测数据 / Import reported observations: all checks first; any issue ⇒ nothing written, exit 1."""
-    from meili.ingest.issues import ObservationError
-    from meili.ingest.observations import import_files
-    from meili.store import open_workspace
-
-    with user_errors(*_errors(ObservationError)):
-        ws = open_workspace(workspace)
-        with err_console.status("导入中 / importing…") as status:
-            def progress(msg: str) -> None:
-                status.update(msg)
-                err_console.print(msg, highlight=False)
-
-            result = import_files(ws, files, dry_run=dry_run, producer=_command_line(), progress=progress)
+    result = meili_app(workspace).import_files(files, dry_run=dry_run, producer=_command_line())
     console.print(result.summary(), highlight=False)
 
 
@@ -66,13 +45,10 @@ def template(
                                 "default: the city and its counties.")] = None,
 ) -> None:
     """生成填报模板 / Write a reporting workbook (Chinese) for a plan and year."""
-    from meili.ingest.templates import write_template
-    from meili.plan import load_plan
-
-    with user_errors(*_errors(ValueError)):
-        p = load_plan(plan)
-        n = write_template(output, p, year, regions=_split(regions))
-    console.print(f"已写入 / written {output}: {n} 行待填 / rows to fill ({p.id}, {year})", highlight=False)
+    app = meili_app()
+    n = app.template(output, plan, year, regions=_split(regions))
+    console.print(f"已写入 / written {output}: {n} 行待填 / rows to fill ({app.plan(plan).id}, {year})",
+                  highlight=False)
 
 
 def _split(values: list[str] | None) -> list[str] | None:
@@ -100,11 +76,7 @@ def list_(
     workspace: WorkspaceOption = None,
 ) -> None:
     """列出当前值 / List the current observations (latest revision of each)."""
-    from meili.store import open_workspace
-
-    with user_errors(*_errors()):
-        _check_region(region)
-        t = open_workspace(workspace).current_observations(plan=plan, region=region, measure=measure, year=year)
+    t = meili_app(workspace).current(plan=plan, region=region, measure=measure, year=year)
     rows = t.to_pylist()
     cols = _LIST_COLUMNS if format == OutputFormat.table else t.column_names
     write_rows(rows, format, title=f"观测数据 / observations ({len(rows)})", columns=cols)
@@ -120,11 +92,7 @@ def history(
     workspace: WorkspaceOption = None,
 ) -> None:
     """修订历史 / Every revision of a region's measure, with the file and time it came from."""
-    from meili.store import open_workspace
-
-    with user_errors(*_errors()):
-        _check_region(region)
-        t = open_workspace(workspace).history(plan=plan, region=region, measure=measure, year=year)
+    t = meili_app(workspace).history(plan=plan, region=region, measure=measure, year=year)
     cols = ["plan", "region", "measure", "year", "revision", "value", "state", "unit", "source", "provisional",
             "import_id", "file", "sheet", "row", "imported_at"]
     write_rows(t.to_pylist(), format, title=f"修订历史 / history: {region} {measure}", columns=cols)
@@ -145,24 +113,12 @@ def export(
     workspace: WorkspaceOption = None,
 ) -> None:
     """导出 / Export the current observations (or every revision) as CSV or Parquet."""
-    import pyarrow.csv as pacsv
-    import pyarrow.parquet as pq
+    from meili.app.outputs import export_table
 
-    from meili.store import StoreError, open_workspace
-
-    with user_errors(*_errors()):
-        ws = open_workspace(workspace)
-        t = ws.history(plan=plan) if all_revisions else ws.current_observations(plan=plan)
-        if format == ExportFormat.parquet:
-            if output is None:
-                raise StoreError("Parquet 需要 --output 文件 / parquet needs --output FILE")
-            pq.write_table(t, output)
-        elif output is None:
-            pacsv.write_csv(t, sys.stdout.buffer)
-        else:
-            pacsv.write_csv(t, output)
+    t = meili_app(workspace).export(all_revisions=all_revisions, plan=plan)
+    n = export_table(t, format.value, output, stdout=sys.stdout.buffer)
     if output is not None:
-        console.print(f"已导出 / exported {t.num_rows} 行 rows → {output}", highlight=False)
+        console.print(f"已导出 / exported {n} 行 rows → {output}", highlight=False)
 
 
 @app.command("imports")
@@ -171,15 +127,4 @@ def imports(
     workspace: WorkspaceOption = None,
 ) -> None:
     """导入记录 / Every import: file(s), sha256, command, time and counts."""
-    from meili.store import open_workspace
-
-    with user_errors(*_errors()):
-        t = open_workspace(workspace).imports()
-    write_rows(t.to_pylist(), format, title="导入记录 / imports")
-
-
-def _check_region(region: str | None) -> None:
-    if region is not None:
-        from meili.plan import load_regions
-
-        load_regions().resolve(region)
+    write_rows(meili_app(workspace).imports().to_pylist(), format, title="导入记录 / imports")

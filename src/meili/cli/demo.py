@@ -1,8 +1,4 @@
-"""``meili demo``: the main job on the bundled example, end to end.
-
-plans → a workspace with the example reports → air measures 16/17 from real hourly data → water measures 18/19
-from monthly samples → the evaluation of 2024 against the 2025 milestone and the county ranking.
-"""
+"""``meili demo``: the main job on the bundled example, end to end (steps in :mod:`meili.app.demo`)."""
 
 from __future__ import annotations
 
@@ -13,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from meili.cli._common import console
+from meili.cli._common import console, meili_app
 
 
 def demo(
@@ -22,16 +18,12 @@ def demo(
     year: Annotated[int, typer.Option(help="评估年份 / year evaluated")] = 2024,
 ) -> None:
     """演示 / Run the main job on the bundled example: plans, data, air and water measures, evaluation, ranking."""
-    from meili.evaluate.summary import category_summary, county_ranking
-    from meili.examples import EXAMPLES_DIR as EXAMPLES
-    from meili.examples import load_example
-    from meili.plan import load_plan
-    from meili.store import open_workspace
+    from meili.app import demo as steps
 
-    if not EXAMPLES.is_dir():
-        console.print(f"[red]示例数据不在 / the bundled example is not at {EXAMPLES}[/] (run from a checkout)")
-        raise typer.Exit(1)
-    province, city = load_plan("jiangxi"), load_plan("ganzhou")
+    steps.examples_dir()
+    root = workspace or Path(tempfile.mkdtemp(prefix="meili-demo-"))
+    app = meili_app(root)
+    province, city = app.plan("jiangxi"), app.plan("ganzhou")
     step = _steps(5)
 
     step("规划 / plans")
@@ -41,21 +33,27 @@ def demo(
                   f"({len(city.delegated_targets())} targets assigned by a higher level)")
 
     step("工作区与示例填报数据 / workspace and the example reports 2020–2024")
-    root = workspace or Path(tempfile.mkdtemp(prefix="meili-demo-"))
-    console.print(f"  {load_example(root).summary()}", highlight=False)
-    ws = open_workspace(root)
+    console.print(f"  {steps.load_reports(app).summary()}", highlight=False)
 
     step("空气质量 16.1/17.1：真实小时数据 / air quality from real hourly data (赣州 2019)")
-    _air(ws, EXAMPLES)
+    air = steps.air_measures(app)
+    for r in air.rows.to_pylist():
+        if r["value"] is not None:
+            console.print(f"  {r['measure']} 中心城区 2019 = {r['value']:g} {r['unit']} "
+                          f"({'暂定 provisional' if r['state'] == 'incomplete' else r['state']}; {r['note']})",
+                          highlight=False)
+    console.print(f"  {air.result.summary()}", highlight=False)
 
     step(f"地表水 18/19：断面监测数据 / surface water from section samples ({year}, synthetic)")
-    _water(ws, year, EXAMPLES)
+    water = steps.water_measures(app, year)
+    city_values = {r["measure"]: r["value"] for r in water.rows.to_pylist() if r["region"] == city.region}
+    console.print("  赣州市 " + ", ".join(f"{m} = {v:.1f} %" for m, v in sorted(city_values.items()) if v is not None))
+    console.print(f"  {water.result.summary()}（修订 = 示例填报值被监测计算值取代 / revised = reported example values "
+                  f"replaced by computed ones, old revisions kept）", highlight=False)
 
     step(f"评估 {year} → 2025 / evaluation against the 2025 milestone")
-    observations = ws.current_observations(plan=city.id)
-    summary = category_summary(city, observations, year)
-    _print_summary(summary, city.region)
-    ranking = county_ranking(city, observations, year)
+    summary, ranking = steps.evaluation(app, year)
+    _print_summary(summary, app.region_name(city.region))
     _print_ranking(ranking, year)
     console.print(f"\n工作区 / workspace: {root}\n  meili evaluate --plan ganzhou --year {year} -w {root}\n"
                   f"  meili rank --plan ganzhou --year {year} --method progress -w {root}\n"
@@ -71,56 +69,22 @@ def _steps(total: int):
     return step
 
 
-def _air(ws, examples: Path) -> None:
-    from meili.ingest.air import read_hourly, read_stations
-    from meili.ingest.computed import record_computed
-    from meili.standards.air.indicators import plan_indicators
+def _print_summary(summary, region_name: str) -> None:
+    from meili.i18n import labels
 
-    hourly_file = examples / "air" / "ganzhou-2019-hourly.parquet"
-    registry = read_stations(examples / "air" / "ganzhou-stations.csv")
-    hourly = read_hourly([hourly_file], stations=registry)
-    rows = plan_indicators(hourly, registry.table, year=2019, sources=[hourly_file.name])
-    result, _ = record_computed(ws, rows, [hourly_file], "meili demo: air indicators")
-    for r in rows.to_pylist():
-        if r["value"] is not None:
-            console.print(f"  {r['measure']} 中心城区 2019 = {r['value']:g} {r['unit']} "
-                          f"({'暂定 provisional' if r['state'] == 'incomplete' else r['state']}; {r['note']})",
-                          highlight=False)
-    console.print(f"  {result.summary()}", highlight=False)
-
-
-def _water(ws, year: int, examples: Path) -> None:
-    from meili.ingest.computed import record_computed
-    from meili.ingest.water import read_samples, read_sections
-    from meili.standards.water.pipeline import water_indicators
-
-    samples_file, sections_file = examples / "water" / "samples.csv", examples / "water" / "sections.csv"
-    sections = read_sections(sections_file)
-    data = read_samples(samples_file, sections)
-    rows = water_indicators(data.samples, data.sections, year=year, source=samples_file.name)
-    result, _ = record_computed(ws, rows, [samples_file, sections_file], "meili demo: water indicators")
-    city = {r["measure"]: r["value"] for r in rows.to_pylist() if r["region"] == "360700"}
-    console.print("  赣州市 " + ", ".join(f"{m} = {v:.1f} %" for m, v in sorted(city.items()) if v is not None))
-    console.print(f"  {result.summary()}（修订 = 示例填报值被监测计算值取代 / revised = reported example values "
-                  f"replaced by computed ones, old revisions kept）", highlight=False)
-
-
-def _print_summary(summary, region: str) -> None:
-    from meili.evaluate.status import STATUS_LABELS
-    from meili.plan import load_regions
-
-    statuses = list(STATUS_LABELS)
-    table = Table(title=f"{load_regions().name(region)} · 各类别测度状态 / measures by status and category")
+    status_labels = labels("status")
+    table = Table(title=f"{region_name} · 各类别测度状态 / measures by status and category")
     table.add_column("类别 category")
-    for s in statuses:
-        table.add_column(STATUS_LABELS[s], justify="right")
+    for text in status_labels.values():
+        table.add_column(text, justify="right")
     table.add_column("合计 total", justify="right")
-    totals = dict.fromkeys([*statuses, "total"], 0)
+    totals = dict.fromkeys([*status_labels, "total"], 0)
     for r in summary.to_pylist():
-        table.add_row(r["name"], *(str(r[s] or "") for s in statuses), str(r["total"]))
+        table.add_row(r["name"], *(str(r[s] or "") for s in status_labels), str(r["total"]))
         for s in totals:
             totals[s] += r[s]
-    table.add_row("[bold]合计 total[/]", *(f"[bold]{totals[s]}[/]" for s in statuses), f"[bold]{totals['total']}[/]")
+    table.add_row("[bold]合计 total[/]", *(f"[bold]{totals[s]}[/]" for s in status_labels),
+                  f"[bold]{totals['total']}[/]")
     console.print(table)
 
 

@@ -1,16 +1,13 @@
-"""``meili evaluate`` and ``meili rank``: thin wrappers over :mod:`meili.evaluate`."""
+"""``meili evaluate`` and ``meili rank``: parse, call :meth:`meili.app.Meili.evaluate` / ``rank``, print."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-from meili.cli._common import OutputFormat, WorkspaceOption, user_errors, write_rows
-
-if TYPE_CHECKING:  # the evaluation engine and the store (Ibis, DuckDB) load when a command runs, not at start-up
-    import pyarrow as pa
+from meili.cli._common import OutputFormat, WorkspaceOption, meili_app, write_rows
 
 #: The ranking methods, for --help (``meili.evaluate.composite.METHODS``; a test checks they agree).
 RANK_METHODS = ("efficacy", "progress")
@@ -26,39 +23,9 @@ TABLE_COLUMNS = ("region", "measure", "milestone", "status", "value", "value_yea
                  "progress", "expected_progress", "required_annual_change", "projection", "cagr_status", "rule")
 
 
-def _observations(plan_id: str, observations: Path | None, workspace: Path | None) -> pa.Table:
-    """The observations to evaluate: a file checked exactly as ``meili data import`` checks it (nothing is
-    written), or the workspace's current values."""
-    from meili.plan import load_plan
-    from meili.store import open_workspace
-
-    if observations is not None:
-        from meili.ingest.observations import check_files
-
-        clean, _files, _skipped = check_files([observations], plans={plan_id: load_plan(plan_id)})
-        return clean
-    return open_workspace(workspace).current_observations(plan=plan_id)
-
-
-def _regions(keys: list[str] | None) -> list[str] | None:
-    from meili.plan import load_regions
-
-    return [load_regions().resolve(k) for k in keys] if keys else None
-
-
 def _display(rows: list[dict], digits: int = 3) -> list[dict]:
     return [{k: round(v, digits) if isinstance(v, float) else v for k, v in r.items()} for r in rows]
 
-
-def _errors() -> tuple[type[Exception], ...]:
-    from meili.evaluate import AssignmentError, EvaluationError, MethodParamsError
-    from meili.evaluate.composite import RankingError
-    from meili.ingest.issues import ObservationError
-    from meili.plan import PlanError, UnknownRegionError
-    from meili.store import StoreError
-
-    return (PlanError, EvaluationError, AssignmentError, MethodParamsError, RankingError, UnknownRegionError,
-            ObservationError, StoreError)
 
 PlanOpt = Annotated[str, typer.Option("--plan", "-p", help="规划 / plan id or plan file.")]
 YearOpt = Annotated[int, typer.Option("--year", "-y", help="评估年份 / evaluation year (observations up to it).")]
@@ -84,33 +51,19 @@ def evaluate(
     workspace: WorkspaceOption = None,
 ) -> None:
     """评估 / Status of every measure: achieved, on_track, lagging, regressing, no_data, target_pending…"""
-    from meili.evaluate import evaluate as _evaluate
-    from meili.evaluate import load_assignments
-    from meili.evaluate.status import STATUS_LABELS
-    from meili.plan import load_plan
+    from meili.i18n import label
 
-    with user_errors(*_errors()):
-        p = load_plan(plan)
-        ms = None if milestone is None else (milestone if milestone == "all" else _int(milestone))
-        assigned = load_assignments(assignments, p) if assignments else []
-        t = _evaluate(p, _observations(p.id, observations, workspace), year, milestone=ms,
-                      regions=_regions(region), assignments=assigned)
+    app = meili_app(workspace)
+    t = app.evaluate(plan, year, milestone=milestone, regions=region, observations=observations,
+                     assignments=assignments)
     rows = t.to_pylist()
     if fmt == OutputFormat.table:
         for r in rows:
-            r["status"] = STATUS_LABELS.get(r["status"], r["status"])
-        write_rows(_display(rows), fmt, title=f"{p.title} — 评估 / evaluation {year}", columns=TABLE_COLUMNS)
+            r["status"] = label("status", r["status"])
+        write_rows(_display(rows), fmt, title=f"{app.plan(plan).title} — 评估 / evaluation {year}",
+                   columns=TABLE_COLUMNS)
     else:
         write_rows(rows, fmt, columns=EVALUATE_COLUMNS)
-
-
-def _int(text: str) -> int:
-    from meili.evaluate import EvaluationError
-
-    try:
-        return int(text)
-    except ValueError:
-        raise EvaluationError(f"目标年须为年份或 all / milestone must be a year or 'all', not {text!r}") from None
 
 
 def rank(
@@ -127,22 +80,16 @@ def rank(
     workspace: WorkspaceOption = None,
 ) -> None:
     """排名 / Composite score and rank of regions (default: the plan region's counties), per category and overall."""
-    from meili.evaluate import load_assignments
-    from meili.evaluate.composite import rank as _rank
-    from meili.plan import load_plan
-
-    with user_errors(*_errors()):
-        p = load_plan(plan)
-        assigned = load_assignments(assignments, p) if assignments else []
-        t = _rank(p, _observations(p.id, observations, workspace), year, method=method,  # type: ignore[arg-type]
-                  regions=_regions(region), assignments=assigned, previous_year=previous_year)
+    app = meili_app(workspace)
+    t = app.rank(plan, year, method=method, regions=region, previous_year=previous_year, observations=observations,
+                 assignments=assignments)
     rows = t.to_pylist()
+    title = f"{app.plan(plan).title} — 排名 / ranking {year} ({method})"
     if fmt == OutputFormat.table:
         for r in rows:
             r["loo"] = f"{r['loo_changes']}/{r['loo_measures']}"
         cols = ["rank", "region", "region_name", "score", "rank_change", "missing", "loo",
                 *[c for c in t.column_names if c.startswith("score_")]]
-        write_rows(rows, fmt, title=f"{p.title} — 排名 / ranking {year} ({method}); loo = 去一法排名变化 / "
-                   "leave-one-out rank changes", columns=cols)
+        write_rows(rows, fmt, title=f"{title}; loo = 去一法排名变化 / leave-one-out rank changes", columns=cols)
     else:
-        write_rows(rows, fmt, title=f"{p.title} — 排名 / ranking {year} ({method})")
+        write_rows(rows, fmt, title=title)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from meili.cli._common import OutputFormat, console, user_errors, write_rows
+from meili.cli._common import OutputFormat, console, meili_app, write_rows
 
 # The plan model (pydantic) loads when a command runs, not at the CLI's start-up.
 
@@ -17,11 +17,8 @@ app = typer.Typer(help="规划 / plans: list, show, validate, export.", no_args_
 @app.command("list")
 def list_plans() -> None:
     """列出内置规划 / List the built-in plans."""
-    from meili.plan import builtin_plans, load_plan
-
     rows = []
-    for pid in builtin_plans():
-        p = load_plan(pid)
+    for p in meili_app().builtin_plans():
         rows.append({"id": p.id, "title": p.title, "level": p.level, "region": p.region, "parent": p.parent or "",
                      "milestones": ", ".join(map(str, p.milestones)), "measures": len(p.measures)})
     write_rows(rows, OutputFormat.table, title="规划 / Plans")
@@ -33,14 +30,11 @@ def show(
     measure: Annotated[str | None, typer.Argument(help="A measure id, e.g. 17.2.")] = None,
 ) -> None:
     """显示规划或测度 / Show a plan's indicator system, or one measure in full."""
-    from meili.plan import PlanError, load_plan
-
-    with user_errors(PlanError, KeyError):
-        p = load_plan(plan)
-        if measure is None:
-            show_indicator_system(p)
-            return
-        m = p.measure(measure)
+    p = meili_app().plan(plan)
+    if measure is None:
+        show_indicator_system(p)
+        return
+    m = p.measure(measure)
     console.print(f"[bold]{m.id} {m.indicator}[/] — {m.name}" + (f"（{m.scope}）" if m.scope else ""))
     console.print(f"{m.name_en} · unit/单位: {m.unit or '—'} · direction/方向: {m.direction.value}")
     console.print(f"baseline/基准值 {m.baseline.year}: {m.baseline.text!r} → {m.baseline.kind} {m.baseline.value or ''}")
@@ -69,12 +63,12 @@ def show_indicator_system(p) -> None:
 @app.command("validate")
 def validate(files: Annotated[list[Path], typer.Argument(help="Plan files (YAML).")]) -> None:
     """校验规划文件 / Validate plan files: every problem named by file, measure and field."""
-    from meili.plan import PlanError, read_plan_file
+    from meili.plan import PlanError
 
-    failed = False
+    app, failed = meili_app(), False
     for f in files:
         try:
-            p = read_plan_file(f)
+            p = app.validate_plan(f)
         except PlanError as e:
             failed = True
             for problem in e.problems:
@@ -91,11 +85,9 @@ def export(
     format: Annotated[OutputFormat, typer.Option("--format", "-f", help="csv or json.")] = OutputFormat.csv,
 ) -> None:
     """导出测度表 / Export one row per measure, in table order."""
-    from meili.plan import PlanError, load_plan
     from meili.plan.export import MEASURE_COLUMNS, measure_rows
 
-    with user_errors(PlanError):
-        p = load_plan(plan)
+    p = meili_app().plan(plan)
     rows = measure_rows(p)
     cols = MEASURE_COLUMNS + [c for y in p.milestones for c in
                               (f"target_{y}_text", f"target_{y}_kind", f"target_{y}_reading")]

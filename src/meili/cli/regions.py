@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from meili.cli._common import OutputFormat, user_errors, write_rows
+from meili.cli._common import OutputFormat, meili_app, write_rows
 
 app = typer.Typer(help="区域 / regions and region groups.", no_args_is_help=True)
 
@@ -17,12 +17,9 @@ def list_regions(
     format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
 ) -> None:
     """列出区域 / List regions (and, with --parent, the groups under it)."""
-    from meili.plan import UnknownRegionError, load_regions
-
-    regions = load_regions()
-    with user_errors(UnknownRegionError):
-        chosen = regions.children(parent) if parent else regions.regions
-        parent_code = regions.resolve(parent) if parent else None
+    regions = meili_app().regions
+    chosen = regions.children(parent) if parent else regions.regions
+    parent_code = regions.resolve(parent) if parent else None
     rows = [{"code": r.code, "name": r.name, "name_en": r.name_en, "level": r.level, "kind": r.kind or "",
              "parent": r.parent or "", "members": ""} for r in chosen]
     rows += [{"code": g.id, "name": g.name, "name_en": g.name_en, "level": "group", "kind": "group",

@@ -7,10 +7,12 @@ JSON Schema. The measure is the unit of evaluation: one row of the indicator tab
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
+from meili.plan.regions import UnknownRegionError, load_regions
 from meili.plan.targets import (
     TREND_WORDS,
     Baseline,
@@ -21,8 +23,21 @@ from meili.plan.targets import (
     parse_baseline,
     parse_target,
 )
+from meili.standards.computations import Binding, BindingParams, computation
 
 _MEASURE_ID = re.compile(r"^(?P<no>\d+)(?:\.(?P<sub>\d+))?$")
+
+
+def _unit_key(unit: str) -> str:
+    """A unit as compared between a measure and a computation (NFKC: µ → μ, ³ → 3; no spaces; case-folded)."""
+    return unicodedata.normalize("NFKC", unit).replace(" ", "").casefold()
+
+
+def _within(code: str, region: str) -> bool:
+    """Whether GB/T 2260 ``code`` (or a zone ``<city>-<n>``) lies in ``region`` (a province xx0000, a city
+    xxxx00 or a county)."""
+    prefix = region[:2] if region.endswith("0000") else region[:4] if region.endswith("00") else region
+    return code.startswith(prefix)
 
 
 class PlanModelError(ValueError):
@@ -67,6 +82,9 @@ class Measure(BaseModel):
     target_texts: dict[int, str] = Field(alias="targets", description="Milestone year → target cell text, verbatim.")
     corrections: list[Correction] = Field(default_factory=list, description="Corrections of the seed's glitches.")
     note: str | None = None
+    computed_by: Binding | None = Field(
+        None, description="The computation that produces this measure from monitoring data, with its scope "
+                          "(meili.standards.computations; docs/plans.md, 'Bindings').")
 
     # Filled from the indicator (the table's row group) when the plan is assembled.
     no: int = 0
@@ -179,7 +197,53 @@ class Plan(BaseModel):
                         f"measure {m.id}, field targets: years {sorted(unknown)} are not milestones {self.milestones}"
                     )
                 m.parse(self.base_year, self.starred_year or self.base_year)
+                if m.computed_by is not None:
+                    m.computed_by = self._checked_binding(m, m.computed_by)
         return self
+
+    def _checked_binding(self, m: Measure, binding: BindingParams) -> BindingParams:
+        """The measure's binding completed (a group from ``scope_group``) and checked against the measure and the
+        regions; PlanModelError naming the measure, the field, the value and what was expected otherwise."""
+        comp = computation(binding.computation)
+
+        def error(field: str, text: str) -> PlanModelError:
+            return PlanModelError(f"measure {m.id}, field computed_by.{field}: {text}")
+
+        if m.unit is None or _unit_key(m.unit) != _unit_key(comp.unit):
+            raise error("computation", f"{comp.name} 的单位是 {comp.unit}，测度单位为 {m.unit or '（无，定性测度）'} / "
+                        f"{comp.name} gives {comp.unit}, the measure is in {m.unit or 'no unit (qualitative)'}")
+        binding = binding.with_scope_group(m.scope_group)
+        regions = load_regions()
+        for field, (key, kind) in binding.region_keys().items():
+            if kind == "group":
+                if not regions.is_group(key):
+                    known = ", ".join(g.id for g in regions.groups)
+                    raise error(field, f"未知区域组 / unknown region group {key!r}: expected one of {known}")
+                if m.scope_group is not None and key != m.scope_group:
+                    raise error(field, f"区域组 {key!r} 与测度的 scope_group {m.scope_group!r} 不一致 / group {key!r} "
+                                f"is not the measure's scope_group {m.scope_group!r}")
+                parent = regions.group(key).parent
+            else:
+                try:
+                    code = regions.resolve(key)
+                except UnknownRegionError:
+                    code = None
+                if code is None or regions.is_group(code):
+                    raise error(field, f"未知区划代码 / unknown region code {key!r}: expected a GB/T 2260 code such "
+                                f"as {self.region} (a group goes in computed_by.group)")
+                if code != key:
+                    raise error(field, f"应写现行区划代码 {code} / write the current GB/T 2260 code {code} for {key!r}")
+                parent = code
+            if not _within(parent, self.region):
+                raise error(field, f"{key!r} 不在规划区域 {self.region} 内 / {key!r} is not within the plan's "
+                            f"region {self.region}")
+        return binding
+
+    @property
+    def bindings(self) -> dict[str, BindingParams]:
+        """Measure id → the binding of every measure computed from monitoring data (``computed_by``), in table
+        order: what :func:`meili.standards.air.indicators.plan_indicators` and its water twin take."""
+        return {m.id: m.computed_by for m in self.measures if m.computed_by is not None}
 
     @property
     def measures(self) -> list[Measure]:
@@ -190,7 +254,10 @@ class Plan(BaseModel):
         for m in self.measures:
             if m.id == measure_id:
                 return m
-        raise KeyError(f"plan {self.id} has no measure {measure_id!r} / 规划中无此测度")
+        from meili.errors import NotFoundError, Problem, Text
+
+        raise NotFoundError(Problem("unknown_measure", value=measure_id, detail=Text(
+            f"规划 {self.id} 中无此测度", f"plan {self.id} has no such measure")))
 
     def category(self, category_id: str) -> Category:
         return next(c for c in self.categories if c.id == category_id)

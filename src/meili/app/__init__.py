@@ -1,0 +1,417 @@
+"""The application core: one :class:`Meili` object per workspace, holding what every front door needs.
+
+The CLI, the web server and the report writer all hold a ``Meili`` and call its operations; they parse their own
+input and render the results, and decide nothing else. Plans, regions and method parameters are loaded once per
+object; the store is opened when an operation needs it.
+
+>>> app = Meili("gz-data")                                                   # doctest: +SKIP
+>>> app.evaluate("ganzhou", 2024).num_rows                                   # doctest: +SKIP
+1176
+
+Operations return data (pyarrow tables, Ibis expressions for large air/water work, small dataclasses); errors a
+user can act on are :class:`meili.errors.MeiliError`. Long work reports progress through :class:`Hooks`, which a
+front door may replace (the CLI draws bars; the default does nothing).
+
+Heavy libraries (Ibis, DuckDB, pyarrow, pydantic) are imported by the operations, not by this module, so a front
+door that imports it still starts fast.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from meili.app.outputs import check_output, write_table
+from meili.errors import Problem, RequestError, Text
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+    import pyarrow as pa
+
+    from meili.plan import Plan, Regions
+    from meili.store import ImportResult, Workspace
+
+__all__ = ["AirInput", "Hooks", "IndicatorRun", "Meili", "check_output", "write_table"]
+
+
+class Hooks:
+    """How long work shows progress. The default shows nothing; a front door subclasses it.
+
+    - :meth:`run` runs ``work()`` (DuckDB queries on ``backend``) under a label;
+    - :meth:`counter` yields a callback called once per item (e.g. file read) out of ``total``;
+    - :meth:`note` tells the user something that does not stop the work (a reader's note, a wait for the store).
+    """
+
+    def run(self, label: str, work: Callable[[], Any], backend=None) -> Any:
+        return work()
+
+    @contextmanager
+    def counter(self, label: str, total: int) -> Iterator[Callable[..., None]]:
+        yield lambda *_: None
+
+    def note(self, text: str) -> None:
+        pass
+
+
+@dataclass
+class AirInput:
+    """Hourly station data read and checked once, for the air operations: the DuckDB connection it lives on, the
+    hourly table, the station registry (or None) and the files read."""
+
+    con: Any
+    hourly: ir.Table
+    registry: Any
+    files: list[Path]
+    station_hours: int = 0
+
+    @property
+    def registry_table(self) -> pa.Table | None:
+        return self.registry.table if self.registry is not None else None
+
+
+@dataclass
+class IndicatorRun:
+    """Plan indicators computed from raw monitoring data and recorded (or checked, in a dry run).
+
+    ``rows``: every computed row (value, quality flag, note); ``result``: the store's counts; ``missing``: rows that
+    could not be computed, hence not written.
+    """
+
+    rows: pa.Table
+    result: ImportResult
+    missing: pa.Table
+
+
+@dataclass
+class Meili:
+    """One workspace's operations. ``workspace``: a folder, or None for $MEILI_WORKSPACE, else the current folder;
+    it is opened only by operations that need it (evaluating a file needs none). ``actor``: who writes (default:
+    the operating-system user; the web app passes the signed-in user)."""
+
+    workspace_path: str | Path | None = None
+    actor: str = field(default_factory=lambda: _os_user())
+    hooks: Hooks = field(default_factory=Hooks)
+
+    # --- what is loaded once ---------------------------------------------------------------------------------
+    @cached_property
+    def workspace(self) -> Workspace:
+        from meili.store import open_workspace
+
+        return open_workspace(self.workspace_path)
+
+    @cached_property
+    def regions(self) -> Regions:
+        from meili.plan import load_regions
+
+        return load_regions()
+
+    @cached_property
+    def _plans(self) -> dict[str, Plan]:
+        return {}
+
+    def plan(self, plan: str | Path) -> Plan:
+        """A built-in plan by id, or a plan file; loaded once per object."""
+        key = str(plan)
+        if key not in self._plans:
+            from meili.plan import load_plan
+
+            self._plans[key] = load_plan(plan)
+        return self._plans[key]
+
+    def builtin_plans(self) -> list[Plan]:
+        from meili.plan import builtin_plans
+
+        return [self.plan(pid) for pid in builtin_plans()]
+
+    def validate_plan(self, path: str | Path) -> Plan:
+        """Read and check a plan file (every problem named by file, measure and field: :class:`PlanError`)."""
+        from meili.plan import read_plan_file
+
+        return read_plan_file(path)
+
+    def resolve_regions(self, keys: Sequence[str] | None) -> list[str] | None:
+        """Region codes for codes, names or group ids (None stays None: every region)."""
+        if not keys:
+            return None
+        return [self.regions.resolve(k) for k in keys]
+
+    def region_name(self, code: str) -> str:
+        return self.regions.name(code) if code in self.regions.index else code
+
+    # --- evaluation ------------------------------------------------------------------------------------------
+    def observations(self, plan: str | Path, file: str | Path | None = None) -> pa.Table:
+        """The observations to evaluate: a file, checked exactly as an import checks it (nothing is written), or
+        the workspace's current values."""
+        p = self.plan(plan)
+        if file is not None:
+            from meili.ingest.observations import check_files
+
+            clean, _files, _skipped = check_files([file], plans={p.id: p})
+            return clean
+        return self.workspace.current_observations(plan=p.id)
+
+    def _assignments(self, p: Plan, assignments: str | Path | Sequence | None) -> list:
+        if assignments is None:
+            return []
+        if isinstance(assignments, str | Path):
+            from meili.evaluate import load_assignments
+
+            return load_assignments(Path(assignments), p)
+        return list(assignments)
+
+    def evaluate(self, plan: str | Path, year: int, *, milestone: int | str | None = None,
+                 regions: Sequence[str] | None = None, observations: str | Path | pa.Table | None = None,
+                 assignments: str | Path | Sequence | None = None) -> pa.Table:
+        """Status of every measure of ``plan`` at ``year`` (see :func:`meili.evaluate.evaluate`).
+
+        ``milestone``: a milestone year, ``"all"`` or None (the next one); ``regions``: codes, names or groups;
+        ``observations``: a file or table instead of the workspace; ``assignments``: a YAML file or a list.
+        """
+        from meili.evaluate import evaluate
+
+        p = self.plan(plan)
+        return evaluate(p, self._observations_for(p, observations), year, milestone=_milestone(milestone),
+                        regions=self.resolve_regions(regions), assignments=self._assignments(p, assignments))
+
+    def rank(self, plan: str | Path, year: int, *, method: str = "efficacy", regions: Sequence[str] | None = None,
+             previous_year: int | None = None, observations: str | Path | pa.Table | None = None,
+             assignments: str | Path | Sequence | None = None) -> pa.Table:
+        """Composite score and rank of regions (default: the plan region's counties); see
+        :func:`meili.evaluate.composite.rank`."""
+        from meili.evaluate.composite import rank
+
+        p = self.plan(plan)
+        return rank(p, self._observations_for(p, observations), year, method=method,  # type: ignore[arg-type]
+                    regions=self.resolve_regions(regions), assignments=self._assignments(p, assignments),
+                    previous_year=previous_year)
+
+    def category_summary(self, plan: str | Path, year: int, *, milestone: int | None = None,
+                         observations: str | Path | pa.Table | None = None) -> pa.Table:
+        """Measures per status and category for the plan's own region."""
+        from meili.evaluate.summary import category_summary
+
+        p = self.plan(plan)
+        return category_summary(p, self._observations_for(p, observations), year, milestone)
+
+    def _observations_for(self, p: Plan, observations) -> pa.Table:
+        if observations is None or isinstance(observations, str | Path):
+            return self.observations(p.id, observations)
+        return observations
+
+    # --- observations in the store --------------------------------------------------------------------------
+    def import_files(self, files: Sequence[str | Path], *, dry_run: bool = False,
+                     producer: str = "meili data import") -> ImportResult:
+        """Check reporting files and write them in one transaction (any issue: nothing written)."""
+        from meili.ingest.observations import import_files
+
+        return import_files(self.workspace, list(files), dry_run=dry_run, producer=producer,
+                            progress=self.hooks.note, **self._actor_kw(import_files))
+
+    def current(self, *, plan: str | None = None, region: str | None = None, measure: str | None = None,
+                year: int | None = None) -> pa.Table:
+        """The latest revision of each observation; ``region`` a code, name or group."""
+        return self.workspace.current_observations(plan=plan, region=self._region(region), measure=measure,
+                                                   year=year)
+
+    def history(self, *, plan: str | None = None, region: str | None = None, measure: str | None = None,
+                year: int | None = None) -> pa.Table:
+        """Every revision, oldest first per key."""
+        return self.workspace.history(plan=plan, region=self._region(region), measure=measure, year=year)
+
+    def imports(self) -> pa.Table:
+        return self.workspace.imports()
+
+    def export(self, *, all_revisions: bool = False, plan: str | None = None) -> pa.Table:
+        """The table ``meili data export`` writes: the current observations or every revision."""
+        return self.history(plan=plan) if all_revisions else self.current(plan=plan)
+
+    def template(self, output: str | Path, plan: str | Path, year: int,
+                 regions: Sequence[str] | None = None) -> int:
+        """Write a reporting workbook; returns the rows to fill."""
+        from meili.ingest.templates import write_template
+
+        return write_template(output, self.plan(plan), year, regions=list(regions) if regions else None)
+
+    def _region(self, region: str | None) -> str | None:
+        if region is not None:
+            self.regions.resolve(region)  # an unknown region is an error, not an empty answer
+        return region
+
+    def _actor_kw(self, function) -> dict:
+        # The store records an actor once it knows one (schema 2); older readers take no such argument.
+        import inspect
+
+        return {"actor": self.actor} if "actor" in inspect.signature(function).parameters else {}
+
+    # --- air ---------------------------------------------------------------------------------------------
+    def read_air(self, inputs: Sequence[str | Path], *, stations: str | Path | None = None,
+                 format: str | None = None, time_label: str = "end", drop_unknown_stations: bool = False) -> AirInput:
+        """Read and check hourly station data (files, folders or globs) onto a private DuckDB connection."""
+        import ibis
+
+        from meili.ingest.air import expand_inputs, read_hourly, read_stations
+
+        con = ibis.duckdb.connect()
+        registry = read_stations(stations) if stations else None
+        files = expand_inputs(list(inputs))
+        with self.hooks.counter("读取并检查文件 / reading and checking files", len(files)) as on_file:
+            hourly = read_hourly(files, con=con, format=format, time_label=time_label, stations=registry,
+                                 unknown_stations="drop" if drop_unknown_stations else "error", on_file=on_file)
+        hourly = self.hooks.run("整理站点小时 / arranging station-hours",
+                                lambda: con.create_table("_hourly", hourly, temp=True), con)
+        n = hourly.count().to_pyarrow().as_py()
+        return AirInput(con, hourly, registry, files, n)
+
+    def air_hourly(self, air: AirInput, *, method: str = "cnemc", standard: str = "auto") -> ir.Table:
+        """Hourly AQI per station-hour, sorted so the same input always gives the same file."""
+        from meili.standards.air.aqi import not_measured_by_design
+        from meili.standards.air.hourly import hourly_aqi
+
+        nm = not_measured_by_design(air.registry_table)
+        return hourly_aqi(air.hourly, method=method, standard=standard, not_measured=nm).order_by(["station", "time"])
+
+    def air_daily(self, air: AirInput, *, by: str = "station", standard: str = "auto",
+                  o3_order: str = "station_mda8") -> ir.Table:
+        """Daily values and AQI per station, city, region or group."""
+        from meili.standards.air.daily import daily_values
+
+        return daily_values(air.hourly, registry=air.registry_table, by=by, standard=standard,
+                            o3_order=o3_order).order_by(["key", "date"])
+
+    def air_annual(self, air: AirInput, *, year: int, by: str = "city", period: str = "year",
+                   standard: str = "auto", o3_order: str = "station_mda8") -> ir.Table:
+        """HJ 663 period evaluation, 综合指数 and ranking — computed once into a table on the input's connection
+        (a few hundred rows), so writing it and showing its ranking do not compute it twice."""
+        from meili.standards.air.annual import annual_values
+
+        table = annual_values(air.hourly, registry=air.registry_table, by=by, period=period, year=year,
+                              standard=standard, o3_order=o3_order).order_by(["period", "rank", "key"])
+        return self.hooks.run("计算 / computing", lambda: air.con.create_table("_annual", table, temp=True,
+                                                                             overwrite=True), air.con)
+
+    def air_ranking(self, annual: ir.Table, air: AirInput, *, by: str = "city") -> tuple[str, list[dict]] | None:
+        """The latest period's 综合指数 ranking (rank order, with names): (period, rows), or None if nothing ranks."""
+        ranked = annual.filter(annual.composite_index.notnull() & annual["rank"].notnull())
+        rows = ranked.to_pyarrow().to_pylist()
+        if not rows:
+            return None
+        period = max(r["period"] for r in rows)
+        rows = sorted((r for r in rows if r["period"] == period), key=lambda r: (r["rank"], str(r["key"])))
+        names: dict[str, str] = {}
+        if by == "city" and air.registry is not None:
+            reg = air.registry.table
+            names = dict(zip(reg.column("city_code").to_pylist(), reg.column("city").to_pylist(), strict=True))
+        for r in rows:
+            key = str(r["key"])
+            r["name"] = names.get(key) if names.get(key, key) != key else self._known_name(key)
+        return period, rows
+
+    def _known_name(self, key: str) -> str:
+        try:  # a GB/T 2260 code or group id of Meili's regions: its Chinese name
+            return self.regions.name(key)
+        except (KeyError, ValueError):
+            return key
+
+    def air_indicators(self, air: AirInput, *, plan: str = "ganzhou", year: int, city_code: str = "360700",
+                       standard: str = "auto", sources: Sequence[str] | None = None) -> pa.Table:
+        """The plan's air measures (PM2.5, 优良天数比率 …) computed from the hourly data, as observation rows."""
+        from meili.standards.air.indicators import plan_indicators
+
+        srcs = [str(s) for s in (sources if sources is not None else air.files)]
+        return self.hooks.run("计算指标 / computing the indicators", lambda: plan_indicators(
+            air.hourly, air.registry.table, year=year, plan=plan, city_code=city_code, sources=srcs,
+            standard=standard), air.con)
+
+    # --- water -------------------------------------------------------------------------------------------
+    def read_water(self, path: str | Path, *, sections: str | Path | None = None, year: int | None = None,
+                   need_registry: bool = False):
+        """Read a samples table or the national table, with an optional section registry (``WaterData``).
+
+        ``need_registry``: the operation groups sections (summary, rank, trophic, indicators), which a samples
+        table can do only with a registry."""
+        from meili.ingest.water import read_water_input
+
+        data = read_water_input(path, year=year, sections_path=sections)
+        for note in data.notes:
+            self.hooks.note(note)
+        if need_registry and sections is None and not data.is_national_table:
+            from meili.ingest.water import WaterInputError
+
+            raise WaterInputError(path, [Text("需要断面名录", "a section registry is needed").render()])
+        return data
+
+    def water_classify(self, data, *, period: str = "sample", year: int | None = None) -> pa.Table:
+        from meili.standards.water.pipeline import classify_sections
+
+        return classify_sections(data.samples, data.sections, period=period,
+                                 year=None if data.is_national_table else year, published=data.published)
+
+    @staticmethod
+    def agreement(classes: pa.Table) -> tuple[int, int] | None:
+        """(agreeing, published) section classes when the input carried published classes."""
+        if "published_class" not in classes.column_names:
+            return None
+        import pyarrow.compute as pc
+
+        agrees = pc.sum(pc.equal(classes["class"], classes["published_class"])).as_py() or 0
+        published = classes["published_class"].length() - classes["published_class"].null_count
+        return (agrees, published) if published else None
+
+    def water_summary(self, data, *, year: int, by: str = "all") -> pa.Table:
+        from meili.standards.water.pipeline import summarize_sections
+
+        return summarize_sections(data.samples, data.sections, year=year, by=by)
+
+    def water_rank(self, data, *, year: int, by: str = "region") -> pa.Table:
+        from meili.standards.water.pipeline import rank_groups
+
+        return rank_groups(data.samples, data.sections, year=year, by=by)
+
+    def water_trophic(self, data, *, year: int, period: str = "year") -> pa.Table:
+        from meili.standards.water.pipeline import trophic_states
+
+        return trophic_states(data.samples, data.sections, year=year, period=period)  # type: ignore[arg-type]
+
+    def water_indicators(self, data, *, plan: str = "ganzhou", year: int, source: str = "") -> pa.Table:
+        from meili.standards.water.pipeline import water_indicators
+
+        return water_indicators(data.samples, data.sections, year=year, plan=plan, source=source)
+
+    # --- computed indicators into the store -----------------------------------------------------------------
+    def record_indicators(self, rows: pa.Table, inputs: Sequence[str | Path], producer: str, *,
+                          dry_run: bool = False, output: str | Path | None = None) -> IndicatorRun:
+        """Validate computed indicator rows and write them in one transaction, with the input files' provenance.
+
+        Rows that could not be computed are not written (returned as ``missing``); ``output`` also saves the rows.
+        """
+        from meili.ingest.computed import record_computed
+
+        if output is not None:
+            write_table(rows, Path(output))
+        result, missing = record_computed(self.workspace, rows, [Path(p) for p in inputs], producer,
+                                          dry_run=dry_run, **self._actor_kw(record_computed))
+        return IndicatorRun(rows, result, missing)
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in this environment (some containers): the uid says who
+        return f"uid:{os.getuid()}" if hasattr(os, "getuid") else "unknown"
+
+
+def _milestone(milestone: int | str | None) -> int | str | None:
+    """A milestone year, ``"all"`` or None, from an int or its text."""
+    if milestone is None or isinstance(milestone, int) or milestone == "all":
+        return milestone
+    try:
+        return int(milestone)
+    except ValueError:
+        raise RequestError(Problem("invalid_request", column="milestone", value=str(milestone),
+                                   expected=Text("年份或 all", "a year or 'all'"))) from None
