@@ -107,7 +107,7 @@ def test_cli_hourly_daily_annual_and_error_exit(tmp_path):
     out = tmp_path / "hourly_out.csv"
     result = runner.invoke(app, ["air", "hourly", str(data), "-o", str(out)])
     assert result.exit_code == 0, result.output
-    hourly = list(csv.DictReader(out.open(encoding="utf-8")))
+    hourly = list(csv.DictReader(out.open(encoding="utf-8-sig")))
     first = hourly[0]
     assert (first["time"], first["aqi"], first["primary_pollutant"]) == ("2019-01-01 00:00", "100", "PM2.5")
     assert [r["time"] for r in hourly] == sorted(r["time"] for r in hourly)  # the same input gives the same file
@@ -172,13 +172,13 @@ def test_registry_not_measured_column_and_the_cli_applies_it(tmp_path):
     result = runner.invoke(app, ["air", "hourly", str(data), "--stations", str(path), "-o", str(out)])
     assert result.exit_code == 0, result.output
     by_station = {}
-    for r in csv.DictReader(out.open(encoding="utf-8")):
+    for r in csv.DictReader(out.open(encoding="utf-8-sig")):
         by_station.setdefault(r["station"], set()).add(r["aqi"])
     assert by_station == {"A": {"60"}, "C": {""}}
     out = tmp_path / "h_without.csv"
     result = runner.invoke(app, ["air", "hourly", str(data), "-o", str(out)])  # without the registry: both NA
     assert result.exit_code == 0, result.output
-    assert {r["aqi"] for r in csv.DictReader(out.open(encoding="utf-8"))} == {""}
+    assert {r["aqi"] for r in csv.DictReader(out.open(encoding="utf-8-sig"))} == {""}
 
 
 def test_cli_annual_writes_the_ranking_and_shows_it_as_bars(tmp_path):
@@ -195,7 +195,7 @@ def test_cli_annual_writes_the_ranking_and_shows_it_as_bars(tmp_path):
     result = CliRunner().invoke(app, ["air", "annual", str(data), "--stations", str(reg), "--year", "2019",
                                       "--period", "month", "-o", str(out)])
     assert result.exit_code == 0, result.output
-    got = {r["key"]: r for r in csv.DictReader(out.open(encoding="utf-8"))}
+    got = {r["key"]: r for r in csv.DictReader(out.open(encoding="utf-8-sig"))}
     assert (got["C2"]["rank"], got["C1"]["rank"]) == ("1", "2")
     assert abs(float(got["C1"]["composite_index"]) - 4.229) < 0.01
     assert abs(float(got["C2"]["composite_index"]) - 2.943) < 0.01

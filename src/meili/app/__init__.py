@@ -19,6 +19,7 @@ door that imports it still starts fast.
 from __future__ import annotations
 
 import getpass
+import itertools
 import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -234,9 +235,14 @@ class Meili:
     def template(self, output: str | Path, plan: str | Path, year: int,
                  regions: Sequence[str] | None = None) -> int:
         """Write a reporting workbook; returns the rows to fill."""
+        from meili.app.outputs import check_output, record_output
         from meili.ingest.templates import write_template
 
-        return write_template(output, self.plan(plan), year, regions=list(regions) if regions else None)
+        check_output(output, {".xlsx": "xlsx"})
+        p = self.plan(plan)
+        rows = write_template(output, p, year, regions=list(regions) if regions else None)
+        record_output(Path(output))
+        return rows
 
     def _region(self, region: str | None) -> str | None:
         if region is not None:
@@ -292,8 +298,8 @@ class Meili:
 
         table = annual_values(air.hourly, registry=air.registry_table, by=by, period=period, year=year,
                               standard=standard, o3_order=o3_order).order_by(["period", "rank", "key"])
-        return self.hooks.run("计算 / computing", lambda: air.con.create_table("_annual", table, temp=True,
-                                                                             overwrite=True), air.con)
+        name = f"_annual_{next(_counter)}"  # one table per call on the input's own connection
+        return self.hooks.run("计算 / computing", lambda: air.con.create_table(name, table, temp=True), air.con)
 
     def air_ranking(self, annual: ir.Table, air: AirInput, *, by: str = "city") -> tuple[str, list[dict]] | None:
         """The latest period's 综合指数 ranking (rank order, with names): (period, rows), or None if nothing ranks."""
@@ -397,6 +403,9 @@ class Meili:
         result, missing = record_computed(self.workspace, rows, [Path(p) for p in inputs], producer,
                                           dry_run=dry_run, **self._actor_kw(record_computed))
         return IndicatorRun(rows, result, missing)
+
+
+_counter = itertools.count()
 
 
 def _os_user() -> str:

@@ -7,7 +7,6 @@ internal error — a short message and exit code 70, with the traceback saved to
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import sys
@@ -43,6 +42,18 @@ WorkspaceOption = Annotated[
     typer.Option("--workspace", "-w", envvar="MEILI_WORKSPACE",
                  help="工作区目录 / workspace folder (default: $MEILI_WORKSPACE or the current folder)."),
 ]
+
+
+class CsvEncoding(StrEnum):
+    utf8_bom = "utf-8-sig"
+    utf8 = "utf-8"
+    gb18030 = "gb18030"
+
+
+#: ``--encoding`` of every command that writes a CSV file.
+EncodingOption = Annotated[CsvEncoding, typer.Option(
+    "--encoding", help="CSV 编码 / CSV encoding: utf-8-sig（带 BOM，Excel 可直接打开 / with BOM, opens in Excel）, "
+                       "utf-8, gb18030.")]
 
 
 class OutputFormat(StrEnum):
@@ -146,10 +157,10 @@ def write_rows(rows: Sequence[dict], fmt: OutputFormat | str, title: str | None 
         sys.stdout.write(json.dumps([{c: r.get(c) for c in columns} for r in rows], ensure_ascii=False, indent=1,
                                     default=str) + "\n")
     elif fmt == OutputFormat.csv:
+        from meili.app.outputs import write_rows_csv
+
         buf = io.StringIO()
-        w = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
-        w.writeheader()
-        w.writerows({c: ("" if r.get(c) is None else r.get(c)) for c in columns} for r in rows)
+        write_rows_csv(rows, columns, buf)
         sys.stdout.write(buf.getvalue())
     else:
         table = Table(title=title, show_lines=False)

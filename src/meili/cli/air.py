@@ -15,6 +15,8 @@ from rich.table import Table
 
 from meili.app.outputs import write_table
 from meili.cli._common import (
+    CsvEncoding,
+    EncodingOption,
     WorkspaceOption,
     meili_app,
     output_file_callback,
@@ -43,6 +45,10 @@ def _read(app, inputs, stations, fmt, time_label, drop):
     return air
 
 
+def _write(table, output: Path, air, encoding) -> int:
+    return write_table(table, output, with_progress, inputs=air.files, encoding=str(encoding))
+
+
 def _written(rows: int, output: Path, start: float) -> None:
     console.print(f"{rows:,} 行 → {output} ({time.perf_counter() - start:.1f} s)")
 
@@ -57,11 +63,12 @@ def hourly(
     time_label: str = TIME_LABEL,
     drop: bool = DROP,
     output: Path = OUT,
+    encoding: EncodingOption = CsvEncoding.utf8_bom,
 ) -> None:
     """小时 AQI / hourly AQI per station-hour."""
     start, app = time.perf_counter(), meili_app()
     air = _read(app, inputs, stations, fmt, time_label, drop)
-    _written(write_table(app.air_hourly(air, method=method, standard=standard), output, with_progress), output, start)
+    _written(_write(app.air_hourly(air, method=method, standard=standard), output, air, encoding), output, start)
 
 
 @app.command()
@@ -75,12 +82,13 @@ def daily(
     time_label: str = TIME_LABEL,
     drop: bool = DROP,
     output: Path = OUT,
+    encoding: EncodingOption = CsvEncoding.utf8_bom,
 ) -> None:
     """日报 / daily values and AQI per station, city, region or group."""
     start, app = time.perf_counter(), meili_app()
     air = _read(app, inputs, stations, fmt, time_label, drop)
     table = app.air_daily(air, by=by, standard=standard, o3_order=o3_order)
-    _written(write_table(table, output, with_progress), output, start)
+    _written(_write(table, output, air, encoding), output, start)
 
 
 @app.command()
@@ -96,12 +104,13 @@ def annual(
     time_label: str = TIME_LABEL,
     drop: bool = DROP,
     output: Path = OUT,
+    encoding: EncodingOption = CsvEncoding.utf8_bom,
 ) -> None:
     """年度/季度/月度评价与排名 / HJ 663 period evaluation, 综合指数 and ranking."""
     start, app = time.perf_counter(), meili_app()
     air = _read(app, inputs, stations, fmt, time_label, drop)
     table = app.air_annual(air, year=year, by=by, period=period, standard=standard, o3_order=o3_order)
-    _written(write_table(table, output, with_progress), output, start)
+    _written(_write(table, output, air, encoding), output, start)
     ranking = app.air_ranking(table, air, by=by)
     if ranking is not None:
         _print_ranking(*ranking, output)

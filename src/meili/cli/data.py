@@ -9,7 +9,15 @@ from typing import Annotated
 
 import typer
 
-from meili.cli._common import OutputFormat, WorkspaceOption, console, meili_app, write_rows
+from meili.cli._common import (
+    CsvEncoding,
+    EncodingOption,
+    OutputFormat,
+    WorkspaceOption,
+    console,
+    meili_app,
+    write_rows,
+)
 
 app = typer.Typer(help="观测数据 / observations: templates, import, list, history, export.", no_args_is_help=True)
 
@@ -101,22 +109,25 @@ def history(
 class ExportFormat(StrEnum):
     csv = "csv"
     parquet = "parquet"
+    xlsx = "xlsx"
 
 
 @app.command("export")
 def export(
-    format: Annotated[ExportFormat, typer.Option("--format", "-f")] = ExportFormat.csv,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="输出文件；CSV 可省略（标准输出）/ file "
-                                                "(CSV may go to standard output).")] = None,
+    format: Annotated[ExportFormat | None, typer.Option(
+        "--format", "-f", help="格式（默认按文件后缀）/ format (default: the output's suffix; CSV without one).")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="输出文件 .csv/.parquet/.xlsx；CSV 可省略（标准"
+                                                "输出）/ file (CSV may go to standard output).")] = None,
     all_revisions: Annotated[bool, typer.Option("--all-revisions", help="导出全部修订 / every revision.")] = False,
     plan: Annotated[str | None, typer.Option(help="规划 / plan id.")] = None,
+    encoding: EncodingOption = CsvEncoding.utf8_bom,
     workspace: WorkspaceOption = None,
 ) -> None:
     """导出 / Export the current observations (or every revision) as CSV or Parquet."""
     from meili.app.outputs import export_table
 
     t = meili_app(workspace).export(all_revisions=all_revisions, plan=plan)
-    n = export_table(t, format.value, output, stdout=sys.stdout.buffer)
+    n = export_table(t, format.value if format else None, output, stdout=sys.stdout.buffer, encoding=str(encoding))
     if output is not None:
         console.print(f"已导出 / exported {n} 行 rows → {output}", highlight=False)
 

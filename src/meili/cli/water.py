@@ -9,7 +9,15 @@ from typing import Annotated
 import typer
 
 from meili.app.outputs import write_table
-from meili.cli._common import WorkspaceOption, console, meili_app, output_file_callback, print_indicator_run
+from meili.cli._common import (
+    CsvEncoding,
+    EncodingOption,
+    WorkspaceOption,
+    console,
+    meili_app,
+    output_file_callback,
+    print_indicator_run,
+)
 
 app = typer.Typer(help="地表水 / surface water quality: classify, summary, rank, trophic, indicators.",
                   no_args_is_help=True)
@@ -48,14 +56,15 @@ def _read(app, path: Path, sections: Path | None, year: int | None, need_registr
         return app.read_water(path, sections=sections, year=year, need_registry=need_registry)
 
 
-def _write(table, out: Path) -> None:
-    rows = write_table(table, out)
+def _write(table, out: Path, inputs, encoding) -> None:
+    rows = write_table(table, out, inputs=[i for i in inputs if i is not None], encoding=str(encoding))
     console.print(f"写出 {rows} 行 → {out} / wrote {rows} rows", highlight=False)
 
 
 @app.command("classify")
 def classify_command(input: InputArg, output: OutOpt, sections: SectionsOpt = None, year: YearOpt = None,
-                     period: Annotated[PeriodChoice, typer.Option("--period")] = PeriodChoice.sample) -> None:
+                     period: Annotated[PeriodChoice, typer.Option("--period")] = PeriodChoice.sample,
+                    encoding: EncodingOption = CsvEncoding.utf8_bom) -> None:
     """断面水质类别 / Class, 水质状况 and main pollutants of each section and period (GB 3838-2002)."""
     app = meili_app()
     data = _read(app, input, sections, year)
@@ -66,43 +75,46 @@ def classify_command(input: InputArg, output: OutOpt, sections: SectionsOpt = No
         agrees, published = agreement
         console.print(f"与发布类别一致 / agrees with the published class: {agrees}/{published} = "
                       f"{100 * agrees / published:.2f}%", highlight=False)
-    _write(table, output)
+    _write(table, output, (input, sections), encoding)
 
 
 @app.command("summary")
 def summary_command(input: InputArg, output: OutOpt, sections: SectionsOpt = None,
                     year: Annotated[int, typer.Option("--year")] = ...,
-                    by: Annotated[SummaryBy, typer.Option("--by")] = SummaryBy.all) -> None:
+                    by: Annotated[SummaryBy, typer.Option("--by")] = SummaryBy.all,
+                    encoding: EncodingOption = CsvEncoding.utf8_bom) -> None:
     """水质比例与状况 / Class proportions, 水质状况 and main pollutants per level, region or water body."""
     app = meili_app()
     data = _read(app, input, sections, year, need_registry=True)
     with console.status("汇总 / summarising …"):
         table = app.water_summary(data, year=year, by=by.value)
-    _write(table, output)
+    _write(table, output, (input, sections), encoding)
 
 
 @app.command("rank")
 def rank_command(input: InputArg, output: OutOpt, sections: SectionsOpt = None,
                  year: Annotated[int, typer.Option("--year")] = ...,
-                 by: Annotated[RankBy, typer.Option("--by")] = RankBy.region) -> None:
+                 by: Annotated[RankBy, typer.Option("--by")] = RankBy.region,
+                    encoding: EncodingOption = CsvEncoding.utf8_bom) -> None:
     """CWQI 排名 / Rank regions by the city water quality index (环办监测〔2017〕51号)."""
     app = meili_app()
     data = _read(app, input, sections, year, need_registry=True)
     with console.status("排名 / ranking …"):
         table = app.water_rank(data, year=year, by=by.value)
-    _write(table, output)
+    _write(table, output, (input, sections), encoding)
 
 
 @app.command("trophic")
 def trophic_command(input: InputArg, output: OutOpt, sections: SectionsOpt = None,
                     year: Annotated[int, typer.Option("--year")] = ...,
-                    period: Annotated[str, typer.Option("--period", help="month|quarter|year")] = "year") -> None:
+                    period: Annotated[str, typer.Option("--period", help="month|quarter|year")] = "year",
+                    encoding: EncodingOption = CsvEncoding.utf8_bom) -> None:
     """湖库营养状态 / Trophic level index TLI(Σ) and grade of lakes and reservoirs (总站生字〔2001〕090号)."""
     app = meili_app()
     data = _read(app, input, sections, year, need_registry=True)
     with console.status("营养状态 / trophic state …"):
         table = app.water_trophic(data, year=year, period=period)
-    _write(table, output)
+    _write(table, output, (input, sections), encoding)
 
 
 @app.command("indicators")
