@@ -13,6 +13,15 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from meili.app.choices import (
+    AirFormat,
+    AirGrouping,
+    AirMethod,
+    AirO3Order,
+    AirPeriod,
+    AirStandard,
+    AirTimeLabel,
+)
 from meili.app.outputs import write_table
 from meili.cli._common import (
     CsvEncoding,
@@ -25,24 +34,29 @@ from meili.cli._common import (
 )
 from meili.cli._common import err_console as console
 
-app = typer.Typer(help="空气质量 / air quality from hourly station data (HJ 633, HJ 663, GB 3095).",
+app = typer.Typer(rich_markup_mode=None, help="空气质量 / air quality from hourly station data (HJ 633, HJ 663, GB 3095).",
                   no_args_is_help=True)
 
 INPUTS = typer.Argument(..., help="输入文件、目录或通配符 / input files, folders or globs")
 STATIONS = typer.Option(None, "--stations", help="站点名录 / station registry (Meili or national list)")
-FORMAT = typer.Option(None, "--format", help="cnemc|wide|long (默认按表头识别 / detected from the header)")
-TIME_LABEL = typer.Option("end", "--time-label", help="end|start: 小时标签 / the hour's label convention")
-STANDARD = typer.Option("auto", "--standard", help="auto|2012|2026: 按日期选择标准 / regime by date")
+FORMAT = typer.Option(None, "--format", help="输入格式（默认按表头识别）/ input format (default: detected from the header)")
+TIME_LABEL = typer.Option(AirTimeLabel.end, "--time-label", help="小时标签 / the hour's label convention: end = hour 16 is 15:00–16:00")
+STANDARD = typer.Option(AirStandard.auto, "--standard", help="标准 / regime: auto = 按日期选择 2012 或 2026 / by date")
 DROP = typer.Option(False, "--drop-unknown-stations", help="丢弃名录外站点 / drop stations not in the registry")
-OUT = typer.Option(..., "-o", "--output", help="输出 .csv 或 .parquet / output file", callback=output_file_callback)
-BY = typer.Option("station", "--by", help="station|city|region|group")
-O3_ORDER = typer.Option("station_mda8", "--o3-order", help="station_mda8|city_hourly: 城市臭氧计算顺序")
+OUT = typer.Option(..., "-o", "--output", help="输出文件 .csv、.parquet 或 .xlsx / output file (.csv, .parquet or .xlsx)", callback=output_file_callback)
+BY = typer.Option(AirGrouping.station, "--by", help="分组 / values per station, city, region or region group")
+O3_ORDER = typer.Option(AirO3Order.station_mda8, "--o3-order", help="城市臭氧计算顺序 / city O3: mean of station MDA8, or MDA8 of the city's hourly means")
 
 
 def _read(app, inputs, stations, fmt, time_label, drop):
-    air = app.read_air(inputs, stations=stations, format=fmt, time_label=time_label, drop_unknown_stations=drop)
+    air = app.read_air(inputs, stations=stations, format=_value(fmt), time_label=_value(time_label),
+                       drop_unknown_stations=drop)
     console.print(f"{len(air.files)} 个文件，{air.station_hours:,} 个站点小时 / files, station-hours")
     return air
+
+
+def _value(choice):
+    return None if choice is None else choice.value
 
 
 def _write(table, output: Path, air, encoding) -> int:
@@ -57,10 +71,10 @@ def _written(rows: int, output: Path, start: float) -> None:
 def hourly(
     inputs: list[str] = INPUTS,
     stations: Path | None = STATIONS,
-    method: str = typer.Option("cnemc", "--method", help="cnemc|hj633-2012"),
-    standard: str = STANDARD,
-    fmt: str | None = FORMAT,
-    time_label: str = TIME_LABEL,
+    method: AirMethod = typer.Option(AirMethod.cnemc, "--method", help="方法 / cnemc = as the national platform publishes; hj633-2012 = the standard's text"),
+    standard: AirStandard = STANDARD,
+    fmt: AirFormat | None = FORMAT,
+    time_label: AirTimeLabel = TIME_LABEL,
     drop: bool = DROP,
     output: Path = OUT,
     encoding: EncodingOption = CsvEncoding.utf8_bom,
@@ -68,18 +82,18 @@ def hourly(
     """小时 AQI / hourly AQI per station-hour."""
     start, app = time.perf_counter(), meili_app()
     air = _read(app, inputs, stations, fmt, time_label, drop)
-    _written(_write(app.air_hourly(air, method=method, standard=standard), output, air, encoding), output, start)
+    _written(_write(app.air_hourly(air, method=method.value, standard=standard.value), output, air, encoding), output, start)
 
 
 @app.command()
 def daily(
     inputs: list[str] = INPUTS,
     stations: Path | None = STATIONS,
-    by: str = BY,
-    standard: str = STANDARD,
-    o3_order: str = O3_ORDER,
-    fmt: str | None = FORMAT,
-    time_label: str = TIME_LABEL,
+    by: AirGrouping = BY,
+    standard: AirStandard = STANDARD,
+    o3_order: AirO3Order = O3_ORDER,
+    fmt: AirFormat | None = FORMAT,
+    time_label: AirTimeLabel = TIME_LABEL,
     drop: bool = DROP,
     output: Path = OUT,
     encoding: EncodingOption = CsvEncoding.utf8_bom,
@@ -87,7 +101,7 @@ def daily(
     """日报 / daily values and AQI per station, city, region or group."""
     start, app = time.perf_counter(), meili_app()
     air = _read(app, inputs, stations, fmt, time_label, drop)
-    table = app.air_daily(air, by=by, standard=standard, o3_order=o3_order)
+    table = app.air_daily(air, by=by.value, standard=standard.value, o3_order=o3_order.value)
     _written(_write(table, output, air, encoding), output, start)
 
 
@@ -95,13 +109,13 @@ def daily(
 def annual(
     inputs: list[str] = INPUTS,
     stations: Path = typer.Option(..., "--stations", help="站点名录 / station registry"),
-    year: int = typer.Option(..., "--year"),
-    period: str = typer.Option("year", "--period", help="year|half|quarter|month（half: 上/下半年 H1/H2）"),
-    by: str = typer.Option("city", "--by", help="station|city|region|group"),
-    standard: str = STANDARD,
-    o3_order: str = O3_ORDER,
-    fmt: str | None = FORMAT,
-    time_label: str = TIME_LABEL,
+    year: int = typer.Option(..., "--year", help="年份 / year"),
+    period: AirPeriod = typer.Option(AirPeriod.year, "--period", help="时段 / period（half: 上/下半年 H1/H2）"),
+    by: AirGrouping = typer.Option(AirGrouping.city, "--by", help="分组 / per station, city, region or region group"),
+    standard: AirStandard = STANDARD,
+    o3_order: AirO3Order = O3_ORDER,
+    fmt: AirFormat | None = FORMAT,
+    time_label: AirTimeLabel = TIME_LABEL,
     drop: bool = DROP,
     output: Path = OUT,
     encoding: EncodingOption = CsvEncoding.utf8_bom,
@@ -109,9 +123,10 @@ def annual(
     """年度/季度/月度评价与排名 / HJ 663 period evaluation, 综合指数 and ranking."""
     start, app = time.perf_counter(), meili_app()
     air = _read(app, inputs, stations, fmt, time_label, drop)
-    table = app.air_annual(air, year=year, by=by, period=period, standard=standard, o3_order=o3_order)
+    table = app.air_annual(air, year=year, by=by.value, period=period.value, standard=standard.value,
+                          o3_order=o3_order.value)
     _written(_write(table, output, air, encoding), output, start)
-    ranking = app.air_ranking(table, air, by=by)
+    ranking = app.air_ranking(table, air, by=by.value)
     if ranking is not None:
         _print_ranking(*ranking, output)
 
@@ -138,12 +153,12 @@ def _print_ranking(period: str, rows: list[dict], output: Path, most: int = 20) 
 def indicators(
     inputs: list[str] = INPUTS,
     stations: Path = typer.Option(..., "--stations", help="站点名录 / station registry"),
-    plan: str = typer.Option("ganzhou", "--plan"),
-    year: int = typer.Option(..., "--year"),
+    plan: str = typer.Option("ganzhou", "--plan", help="规划 / plan id or file"),
+    year: int = typer.Option(..., "--year", help="年份 / year"),
     city_code: str = typer.Option("360700", "--city-code", help="中心城区所在城市 / city of the central urban area"),
-    standard: str = STANDARD,
-    fmt: str | None = FORMAT,
-    time_label: str = TIME_LABEL,
+    standard: AirStandard = STANDARD,
+    fmt: AirFormat | None = FORMAT,
+    time_label: AirTimeLabel = TIME_LABEL,
     drop: bool = DROP,
     output: Path | None = typer.Option(None, "-o", "--output", help="另存观测表 / also write the rows to .csv/.parquet",
                                        callback=output_file_callback),
@@ -153,6 +168,7 @@ def indicators(
     """规划指标 16.x/17.x 写入工作区 / plan measures 16.x and 17.x computed and recorded in the workspace."""
     app = meili_app(workspace)
     air = _read(app, inputs, stations, fmt, time_label, drop)
-    rows = app.air_indicators(air, plan=plan, year=year, city_code=city_code, standard=standard, sources=inputs)
+    rows = app.air_indicators(air, plan=plan, year=year, city_code=city_code, standard=standard.value,
+                              sources=inputs)
     run = app.record_indicators(rows, air.files, "meili air indicators", dry_run=dry_run, output=output)
     print_indicator_run(run, app.workspace.root)

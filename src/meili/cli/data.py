@@ -19,7 +19,7 @@ from meili.cli._common import (
     write_rows,
 )
 
-app = typer.Typer(help="观测数据 / observations: templates, import, list, history, export.", no_args_is_help=True)
+app = typer.Typer(rich_markup_mode=None, help="观测数据 / observations: templates, import, list, history, export.", no_args_is_help=True)
 
 
 def init(

@@ -7,10 +7,12 @@ from typing import Annotated
 
 import typer
 
+from meili.app.choices import RANK_METHODS as RANK_METHOD_CHOICES
+from meili.app.choices import RankMethod
 from meili.cli._common import OutputFormat, WorkspaceOption, meili_app, write_rows
 
 #: The ranking methods, for --help (``meili.evaluate.composite.METHODS``; a test checks they agree).
-RANK_METHODS = ("efficacy", "progress")
+RANK_METHODS = RANK_METHOD_CHOICES
 
 #: Columns of ``meili evaluate`` in csv/json (every explaining input), and the shorter set shown as a table.
 EVALUATE_COLUMNS = (
@@ -69,8 +71,8 @@ def evaluate(
 def rank(
     plan: PlanOpt = "ganzhou",
     year: YearOpt = ...,  # type: ignore[assignment]
-    method: Annotated[str, typer.Option(
-        "--method", help=f"方法 / method: {' | '.join(RANK_METHODS)} (功效系数法 | 进展).")] = "efficacy",
+    method: Annotated[RankMethod, typer.Option(
+        "--method", help="方法 / method: efficacy = 功效系数法, progress = 进展.")] = RankMethod.efficacy,
     region: RegionOpt = None,
     previous_year: Annotated[int | None, typer.Option(
         "--previous-year", help="排名变化对比年 / year the rank change is measured from (default: year − 1).")] = None,
@@ -81,10 +83,10 @@ def rank(
 ) -> None:
     """排名 / Composite score and rank of regions (default: the plan region's counties), per category and overall."""
     app = meili_app(workspace)
-    t = app.rank(plan, year, method=method, regions=region, previous_year=previous_year, observations=observations,
+    t = app.rank(plan, year, method=method.value, regions=region, previous_year=previous_year, observations=observations,
                  assignments=assignments)
     rows = t.to_pylist()
-    title = f"{app.plan(plan).title} — 排名 / ranking {year} ({method})"
+    title = f"{app.plan(plan).title} — 排名 / ranking {year} ({method.value})"
     if fmt == OutputFormat.table:
         for r in rows:
             r["loo"] = f"{r['loo_changes']}/{r['loo_measures']}"

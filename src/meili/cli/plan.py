@@ -11,7 +11,7 @@ from meili.cli._common import OutputFormat, console, meili_app, write_rows
 
 # The plan model (pydantic) loads when a command runs, not at the CLI's start-up.
 
-app = typer.Typer(help="规划 / plans: list, show, validate, export.", no_args_is_help=True)
+app = typer.Typer(rich_markup_mode=None, help="规划 / plans: list, show, validate, export.", no_args_is_help=True)
 
 
 @app.command("list")

@@ -8,7 +8,7 @@ import typer
 
 from meili.cli._common import OutputFormat, meili_app, write_rows
 
-app = typer.Typer(help="区域 / regions and region groups.", no_args_is_help=True)
+app = typer.Typer(rich_markup_mode=None, help="区域 / regions and region groups.", no_args_is_help=True)
 
 
 @app.command("list")

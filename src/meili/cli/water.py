@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from meili.app.choices import TrophicPeriod
 from meili.app.outputs import write_table
 from meili.cli._common import (
     CsvEncoding,
@@ -19,7 +20,7 @@ from meili.cli._common import (
     print_indicator_run,
 )
 
-app = typer.Typer(help="地表水 / surface water quality: classify, summary, rank, trophic, indicators.",
+app = typer.Typer(rich_markup_mode=None, help="地表水 / surface water quality: classify, summary, rank, trophic, indicators.",
                   no_args_is_help=True)
 
 
@@ -46,7 +47,7 @@ class RankBy(StrEnum):
 
 InputArg = Annotated[Path, typer.Argument(help="样品表（CSV/Parquet）或国家自动站表 / samples (CSV/Parquet) or the national table.")]
 SectionsOpt = Annotated[Path | None, typer.Option("--sections", help="断面名录 / section registry CSV.")]
-OutOpt = Annotated[Path, typer.Option("-o", "--output", help="输出文件 .csv 或 .parquet / output file.",
+OutOpt = Annotated[Path, typer.Option("-o", "--output", help="输出文件 .csv、.parquet 或 .xlsx / output file (.csv, .parquet or .xlsx).",
                                       callback=output_file_callback)]
 YearOpt = Annotated[int | None, typer.Option("--year", help="年份 / year (the national table's times have none).")]
 
@@ -107,13 +108,13 @@ def rank_command(input: InputArg, output: OutOpt, sections: SectionsOpt = None,
 @app.command("trophic")
 def trophic_command(input: InputArg, output: OutOpt, sections: SectionsOpt = None,
                     year: Annotated[int, typer.Option("--year")] = ...,
-                    period: Annotated[str, typer.Option("--period", help="month|quarter|year")] = "year",
+                    period: Annotated[TrophicPeriod, typer.Option("--period", help="时段 / period")] = TrophicPeriod.year,
                     encoding: EncodingOption = CsvEncoding.utf8_bom) -> None:
     """湖库营养状态 / Trophic level index TLI(Σ) and grade of lakes and reservoirs (总站生字〔2001〕090号)."""
     app = meili_app()
     data = _read(app, input, sections, year, need_registry=True)
     with console.status("营养状态 / trophic state …"):
-        table = app.water_trophic(data, year=year, period=period)
+        table = app.water_trophic(data, year=year, period=period.value)
     _write(table, output, (input, sections), encoding)
 
 
