@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from meili.errors import NotFoundError, Problem, Text
+from meili.errors import NotFoundError, Problem, RequestError, Text
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -39,6 +39,28 @@ def examples_dir() -> Path:
         raise NotFoundError(Problem("not_found", file=str(EXAMPLES_DIR), detail=Text(
             "示例数据不在此处（请在源代码目录中运行）", "the bundled example is not here (run from a checkout)")))
     return EXAMPLES_DIR
+
+
+#: The demo's workspace when none is named: a folder in the current one, kept so that its results can be explored.
+DEFAULT_WORKSPACE = "meili-demo"
+#: Every write of the demo names itself so (its producers start with this).
+DEMO_PRODUCER = "meili demo"
+
+
+def check_workspace(root: Path, force: bool = False) -> None:
+    """Refuse to run the demo on a workspace that holds data it did not write (its simulated county values would
+    become current over real ones), unless ``force``."""
+    from meili.store.workspace import CONFIG_FILE, open_workspace
+
+    if force or not (Path(root) / CONFIG_FILE).is_file():
+        return
+    producers = open_workspace(root).imports().column("producer").to_pylist()
+    foreign = [p for p in producers if not str(p).startswith(DEMO_PRODUCER)]
+    if foreign:
+        raise RequestError(Problem("invalid_request", file=str(root), value=f"{len(foreign)}", detail=Text(
+            f"该工作区已有 {len(foreign)} 次非演示导入；演示会把模拟值写成当前值。请另选目录，或确认后加 --force",
+            f"the workspace holds {len(foreign)} imports the demo did not make; the demo would make its simulated "
+            "values current over them. Choose another folder, or add --force if that is what you want")))
 
 
 def load_reports(app: Meili) -> ImportResult:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -13,15 +12,19 @@ from meili.cli._common import console, meili_app
 
 
 def demo(
-    workspace: Annotated[Path | None, typer.Option(
-        "--workspace", "-w", help="工作区目录（默认新建临时目录）/ workspace folder (default: a new temporary one)")] = None,
+    workspace: Annotated[Path, typer.Option(
+        "--workspace", "-w", help="工作区目录（默认当前目录下的 meili-demo）/ workspace folder (default: meili-demo in "
+                                  "the current folder)")] = Path("meili-demo"),
     year: Annotated[int, typer.Option(help="评估年份 / year evaluated")] = 2024,
+    force: Annotated[bool, typer.Option(
+        "--force", help="允许写入已有非演示数据的工作区 / run on a workspace that holds other data")] = False,
 ) -> None:
     """演示 / Run the main job on the bundled example: plans, data, air and water measures, evaluation, ranking."""
     from meili.app import demo as steps
 
     steps.examples_dir()
-    root = workspace or Path(tempfile.mkdtemp(prefix="meili-demo-"))
+    root = workspace.expanduser().resolve()
+    steps.check_workspace(root, force)
     app = meili_app(root)
     province, city = app.plan("jiangxi"), app.plan("ganzhou")
     step = _steps(5)
