@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from meili.app.outputs import check_output, write_table
-from meili.errors import Problem, RequestError, Text
+from meili.errors import NotFoundError, Problem, RequestError, Text
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -70,6 +70,12 @@ class AirInput:
     registry: Any
     files: list[Path]
     station_hours: int = 0
+    years: tuple[int, int] | None = None  # the first and last year of the hourly data
+
+    def require_year(self, year: int) -> None:
+        """Refuse a year the data do not cover (else the answer would be an empty table that looks like a result)."""
+        if self.years is None or not self.years[0] <= year <= self.years[1]:
+            _no_data_for(year, self.years, [str(f) for f in self.files])
 
     @property
     def registry_table(self) -> pa.Table | None:
@@ -142,6 +148,44 @@ class Meili:
             return None
         return [self.regions.resolve(k) for k in keys]
 
+    def evaluable_plan(self, plan: str | Path, year: int | None = None) -> Plan:
+        """The plan, refused when it has no measures, or when ``year`` lies outside its base year … last milestone
+        (a status before the base year, or after the last target, means nothing)."""
+        p = self.plan(plan)
+        if not p.measures:
+            raise RequestError(Problem("invalid_request", value=p.id, detail=Text(
+                f"规划 {p.id} 没有测度（只有类别），无法评估、填报或计算",
+                f"plan {p.id} has no measures (only categories): nothing to evaluate, report or compute")))
+        if year is not None and not p.base_year <= year <= max(p.milestones):
+            raise RequestError(Problem("year_outside_plan", column="year", value=str(year), expected=Text(
+                f"{p.base_year}–{max(p.milestones)}（{p.id} 的基准年至最后目标年）",
+                f"{p.base_year}–{max(p.milestones)} ({p.id}'s base year to its last milestone)")))
+        return p
+
+    def plan_area(self, p: Plan) -> set[str]:
+        """Codes and group ids inside ``p``'s region: the region, every region below it, and their groups."""
+        area, todo = {p.region}, [p.region]
+        while todo:
+            for child in self.regions.children(todo.pop()):
+                if child.code not in area:
+                    area.add(child.code)
+                    todo.append(child.code)
+        area |= {g.id for g in self.regions.groups if g.parent in area}
+        return area
+
+    def _plan_regions(self, p: Plan, keys: Sequence[str] | None) -> list[str] | None:
+        """Region codes for ``keys``, each required to lie inside the plan's region (else an empty answer would
+        look like "no data")."""
+        codes = self.resolve_regions(keys)
+        if codes:
+            area = self.plan_area(p)
+            outside = [k for k, c in zip(keys or [], codes, strict=True) if c not in area]
+            if outside:
+                raise RequestError(*[Problem("region_outside_plan", column="region", value=k, expected=Text(
+                    f"{self.region_name(p.region)}（{p.region}）及其下辖区域",
+                    f"{p.region} or a region inside it")) for k in outside])
+        return codes
+
     def region_name(self, code: str) -> str:
         return self.regions.name(code) if code in self.regions.index else code
 
@@ -176,9 +220,9 @@ class Meili:
         """
         from meili.evaluate import evaluate
 
-        p = self.plan(plan)
+        p = self.evaluable_plan(plan, year)
         return evaluate(p, self._observations_for(p, observations), year, milestone=_milestone(milestone),
-                        regions=self.resolve_regions(regions), assignments=self._assignments(p, assignments))
+                        regions=self._plan_regions(p, regions), assignments=self._assignments(p, assignments))
 
     def rank(self, plan: str | Path, year: int, *, method: str = "efficacy", regions: Sequence[str] | None = None,
              previous_year: int | None = None, observations: str | Path | pa.Table | None = None,
@@ -187,9 +231,9 @@ class Meili:
         :func:`meili.evaluate.composite.rank`."""
         from meili.evaluate.composite import rank
 
-        p = self.plan(plan)
+        p = self.evaluable_plan(plan, year)
         return rank(p, self._observations_for(p, observations), year, method=method,  # type: ignore[arg-type]
-                    regions=self.resolve_regions(regions), assignments=self._assignments(p, assignments),
+                    regions=self._plan_regions(p, regions), assignments=self._assignments(p, assignments),
                     previous_year=previous_year)
 
     def category_summary(self, plan: str | Path, year: int, *, milestone: int | None = None,
@@ -197,7 +241,7 @@ class Meili:
         """Measures per status and category for the plan's own region."""
         from meili.evaluate.summary import category_summary
 
-        p = self.plan(plan)
+        p = self.evaluable_plan(plan, year)
         return category_summary(p, self._observations_for(p, observations), year, milestone)
 
     def _observations_for(self, p: Plan, observations) -> pa.Table:
@@ -216,14 +260,43 @@ class Meili:
 
     def current(self, *, plan: str | None = None, region: str | None = None, measure: str | None = None,
                 year: int | None = None) -> pa.Table:
-        """The latest revision of each observation; ``region`` a code, name or group."""
-        return self.workspace.current_observations(plan=plan, region=self._region(region), measure=measure,
-                                                   year=year)
+        """The latest revision of each observation, in plan and measure order; ``region`` a code, name or group.
+        An unknown plan, region or measure is an error, not an empty answer."""
+        self._check_filters(plan, region, measure)
+        table = self.workspace.current_observations(plan=plan, region=region, measure=measure, year=year)
+        return self._in_measure_order(table)
 
     def history(self, *, plan: str | None = None, region: str | None = None, measure: str | None = None,
                 year: int | None = None) -> pa.Table:
         """Every revision, oldest first per key."""
-        return self.workspace.history(plan=plan, region=self._region(region), measure=measure, year=year)
+        self._check_filters(plan, region, measure)
+        return self._in_measure_order(self.workspace.history(plan=plan, region=region, measure=measure, year=year),
+                                      extra=("revision",))
+
+    def _check_filters(self, plan: str | None, region: str | None, measure: str | None) -> None:
+        plans = [self.plan(plan)] if plan is not None else self.builtin_plans()
+        if region is not None:
+            self.regions.resolve(region)
+        if measure is not None and not any(m.id == measure for p in plans for m in p.measures):
+            where = plan if plan is not None else ", ".join(p.id for p in plans)
+            raise NotFoundError(Problem("unknown_measure", column="measure", value=measure, detail=Text(
+                f"规划 {where} 中无此测度", f"no such measure in plan {where}")))
+
+    def _in_measure_order(self, table: pa.Table, extra: tuple[str, ...] = ()) -> pa.Table:
+        """Rows by plan, region, the measure's position in its plan (2 before 15.2 before 19.2), year."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        plans = self.builtin_plans()
+        positions = pa.table({
+            "plan": pa.array([p.id for p in plans for _ in p.measures], pa.string()),
+            "measure": pa.array([m.id for p in plans for m in p.measures], pa.string()),
+            "_order": pa.array([i for p in plans for i, _ in enumerate(p.measures)], pa.int64()),
+        })
+        with_order = table.join(positions, ["plan", "measure"], join_type="left outer")
+        sort = [("plan", "ascending"), ("region", "ascending"), ("_order", "ascending"), ("measure", "ascending"),
+                ("year", "ascending"), *((c, "ascending") for c in extra)]
+        return with_order.take(pc.sort_indices(with_order, sort_keys=sort)).drop_columns(["_order"])
 
     def imports(self) -> pa.Table:
         return self.workspace.imports()
@@ -239,15 +312,11 @@ class Meili:
         from meili.ingest.templates import write_template
 
         check_output(output, {".xlsx": "xlsx"})
-        p = self.plan(plan)
+        p = self.evaluable_plan(plan)
+        self._plan_regions(p, regions)
         rows = write_template(output, p, year, regions=list(regions) if regions else None)
         record_output(Path(output))
         return rows
-
-    def _region(self, region: str | None) -> str | None:
-        if region is not None:
-            self.regions.resolve(region)  # an unknown region is an error, not an empty answer
-        return region
 
     def _actor_kw(self, function) -> dict:
         # The store records an actor once it knows one (schema 2); older readers take no such argument.
@@ -271,8 +340,11 @@ class Meili:
                                  unknown_stations="drop" if drop_unknown_stations else "error", on_file=on_file)
         hourly = self.hooks.run("整理站点小时 / arranging station-hours",
                                 lambda: con.create_table("_hourly", hourly, temp=True), con)
-        n = hourly.count().to_pyarrow().as_py()
-        return AirInput(con, hourly, registry, files, n)
+        hour_start = hourly.time - ibis.interval(hours=1)  # an hour belongs to the day (and year) it starts in
+        span = hourly.aggregate(n=hourly.count(), first=hour_start.min(),
+                                last=hour_start.max()).to_pyarrow().to_pylist()[0]
+        years = (span["first"].year, span["last"].year) if span["n"] else None
+        return AirInput(con, hourly, registry, files, span["n"], years)
 
     def air_hourly(self, air: AirInput, *, method: str = "cnemc", standard: str = "auto") -> ir.Table:
         """Hourly AQI per station-hour, sorted so the same input always gives the same file."""
@@ -296,6 +368,7 @@ class Meili:
         (a few hundred rows), so writing it and showing its ranking do not compute it twice."""
         from meili.standards.air.annual import annual_values
 
+        air.require_year(year)
         table = annual_values(air.hourly, registry=air.registry_table, by=by, period=period, year=year,
                               standard=standard, o3_order=o3_order).order_by(["period", "rank", "key"])
         name = f"_annual_{next(_counter)}"  # one table per call on the input's own connection
@@ -329,6 +402,8 @@ class Meili:
         """The plan's air measures (PM2.5, 优良天数比率 …) computed from the hourly data, as observation rows."""
         from meili.standards.air.indicators import plan_indicators
 
+        self.evaluable_plan(plan, year)
+        air.require_year(year)
         srcs = [str(s) for s in (sources if sources is not None else air.files)]
         return self.hooks.run("计算指标 / computing the indicators", lambda: plan_indicators(
             air.hourly, air.registry.table, year=year, plan=plan, city_code=city_code, sources=srcs,
@@ -352,9 +427,22 @@ class Meili:
             raise WaterInputError(path, [Text("需要断面名录", "a section registry is needed").render()])
         return data
 
+    @staticmethod
+    def _water_year(data, year: int | None) -> None:
+        """Refuse a year the samples do not cover (the national table's times carry no year: any year is its)."""
+        if year is None or data.is_national_table:
+            return
+        import pyarrow.compute as pc
+
+        times = data.samples["time"]
+        years = None if times.null_count == len(times) else (pc.min(times).as_py().year, pc.max(times).as_py().year)
+        if years is None or not (pc.any(pc.equal(pc.year(times), year)).as_py() or False):
+            _no_data_for(year, years, [data.source])
+
     def water_classify(self, data, *, period: str = "sample", year: int | None = None) -> pa.Table:
         from meili.standards.water.pipeline import classify_sections
 
+        self._water_year(data, year)
         return classify_sections(data.samples, data.sections, period=period,
                                  year=None if data.is_national_table else year, published=data.published)
 
@@ -372,21 +460,26 @@ class Meili:
     def water_summary(self, data, *, year: int, by: str = "all") -> pa.Table:
         from meili.standards.water.pipeline import summarize_sections
 
+        self._water_year(data, year)
         return summarize_sections(data.samples, data.sections, year=year, by=by)
 
     def water_rank(self, data, *, year: int, by: str = "region") -> pa.Table:
         from meili.standards.water.pipeline import rank_groups
 
+        self._water_year(data, year)
         return rank_groups(data.samples, data.sections, year=year, by=by)
 
     def water_trophic(self, data, *, year: int, period: str = "year") -> pa.Table:
         from meili.standards.water.pipeline import trophic_states
 
+        self._water_year(data, year)
         return trophic_states(data.samples, data.sections, year=year, period=period)  # type: ignore[arg-type]
 
     def water_indicators(self, data, *, plan: str = "ganzhou", year: int, source: str = "") -> pa.Table:
         from meili.standards.water.pipeline import water_indicators
 
+        self.evaluable_plan(plan, year)
+        self._water_year(data, year)
         return water_indicators(data.samples, data.sections, year=year, plan=plan, source=source)
 
     # --- computed indicators into the store -----------------------------------------------------------------
@@ -406,6 +499,15 @@ class Meili:
 
 
 _counter = itertools.count()
+
+
+def _no_data_for(year: int, years: tuple[int, int] | None, files: Sequence[str]) -> None:
+    covered = "无数据 / no data" if years is None else (
+        f"{years[0]}" if years[0] == years[1] else f"{years[0]}–{years[1]}")
+    raise RequestError(Problem("invalid_request", file=", ".join(files[:3]) + (" …" if len(files) > 3 else ""),
+                               column="year", value=str(year), detail=Text(
+                                   f"输入中没有 {year} 年的数据（数据年份：{covered}）",
+                                   f"the input has no data for {year} (it covers {covered})")))
 
 
 def _os_user() -> str:

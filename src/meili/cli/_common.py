@@ -171,6 +171,25 @@ def write_rows(rows: Sequence[dict], fmt: OutputFormat | str, title: str | None 
         console.print(table)
 
 
+def for_display(rows: list[dict], app=None, digits: int = 2) -> list[dict]:
+    """Rows as a terminal table shows them: floats rounded to ``digits``, a region's name beside its code."""
+    shown = []
+    for r in rows:
+        r = {k: round(v, digits) if isinstance(v, float) else v for k, v in r.items()}
+        if app is not None and "region" in r and "region_name" not in r:
+            r["region_name"] = app.region_name(r["region"])
+        shown.append(r)
+    return shown
+
+
+def column_labels() -> dict[str, str]:
+    """Terminal table headers in Chinese, from the label catalog (CSV and JSON keep the English column names;
+    both languages side by side would wrap every header of a wide table)."""
+    from meili.i18n import labels
+
+    return labels("columns", "zh")
+
+
 def output_file_callback(value: Path | None) -> Path | None:
     """Typer callback: a bad output suffix is refused while parsing, before anything is read or computed."""
     from meili.app.outputs import check_output

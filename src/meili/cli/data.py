@@ -14,7 +14,9 @@ from meili.cli._common import (
     EncodingOption,
     OutputFormat,
     WorkspaceOption,
+    column_labels,
     console,
+    for_display,
     meili_app,
     write_rows,
 )
@@ -70,7 +72,7 @@ def _command_line() -> str:
     return "meili " + " ".join(sys.argv[1:]) if ours else "meili data import"
 
 
-_LIST_COLUMNS = ["plan", "region", "measure", "year", "value", "state", "unit", "source", "provisional", "revision",
+_LIST_COLUMNS = ["plan", "region", "region_name", "measure", "year", "value", "state", "unit", "source", "provisional", "revision",
                  "file", "row"]
 
 
@@ -84,10 +86,14 @@ def list_(
     workspace: WorkspaceOption = None,
 ) -> None:
     """列出当前值 / List the current observations (latest revision of each)."""
-    t = meili_app(workspace).current(plan=plan, region=region, measure=measure, year=year)
+    app = meili_app(workspace)
+    t = app.current(plan=plan, region=region, measure=measure, year=year)
     rows = t.to_pylist()
-    cols = _LIST_COLUMNS if format == OutputFormat.table else t.column_names
-    write_rows(rows, format, title=f"观测数据 / observations ({len(rows)})", columns=cols)
+    if format == OutputFormat.table:
+        write_rows(for_display(rows, app), format, title=f"观测数据 / observations ({len(rows)})",
+                   columns=_LIST_COLUMNS, headers=column_labels())
+    else:
+        write_rows(rows, format, columns=t.column_names)
 
 
 @app.command("history")
@@ -103,7 +109,9 @@ def history(
     t = meili_app(workspace).history(plan=plan, region=region, measure=measure, year=year)
     cols = ["plan", "region", "measure", "year", "revision", "value", "state", "unit", "source", "provisional",
             "import_id", "file", "sheet", "row", "imported_at"]
-    write_rows(t.to_pylist(), format, title=f"修订历史 / history: {region} {measure}", columns=cols)
+    rows = t.to_pylist()
+    write_rows(for_display(rows) if format == OutputFormat.table else rows, format,
+               title=f"修订历史 / history: {region} {measure}", columns=cols, headers=column_labels())
 
 
 class ExportFormat(StrEnum):

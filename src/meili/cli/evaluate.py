@@ -9,7 +9,7 @@ import typer
 
 from meili.app.choices import RANK_METHODS as RANK_METHOD_CHOICES
 from meili.app.choices import RankMethod
-from meili.cli._common import OutputFormat, WorkspaceOption, meili_app, write_rows
+from meili.cli._common import OutputFormat, WorkspaceOption, column_labels, for_display, meili_app, write_rows
 
 #: The ranking methods, for --help (``meili.evaluate.composite.METHODS``; a test checks they agree).
 RANK_METHODS = RANK_METHOD_CHOICES
@@ -21,12 +21,8 @@ EVALUATE_COLUMNS = (
     "target_value", "baseline", "baseline_year", "baseline_source", "previous_value", "previous_year",
     "projection_points", "projection_meets_target", "tolerance", "cagr_method", "assigned_by", "document", "note",
 )
-TABLE_COLUMNS = ("region", "measure", "milestone", "status", "value", "value_year", "target", "baseline",
+TABLE_COLUMNS = ("region", "region_name", "measure", "milestone", "status", "value", "value_year", "target", "baseline",
                  "progress", "expected_progress", "required_annual_change", "projection", "cagr_status", "rule")
-
-
-def _display(rows: list[dict], digits: int = 3) -> list[dict]:
-    return [{k: round(v, digits) if isinstance(v, float) else v for k, v in r.items()} for r in rows]
 
 
 PlanOpt = Annotated[str, typer.Option("--plan", "-p", help="规划 / plan id or plan file.")]
@@ -62,8 +58,8 @@ def evaluate(
     if fmt == OutputFormat.table:
         for r in rows:
             r["status"] = label("status", r["status"])
-        write_rows(_display(rows), fmt, title=f"{app.plan(plan).title} — 评估 / evaluation {year}",
-                   columns=TABLE_COLUMNS)
+        write_rows(for_display(rows, app), fmt, title=f"{app.plan(plan).title} — 评估 / evaluation {year}",
+                   columns=TABLE_COLUMNS, headers=column_labels())
     else:
         write_rows(rows, fmt, columns=EVALUATE_COLUMNS)
 
@@ -92,6 +88,7 @@ def rank(
             r["loo"] = f"{r['loo_changes']}/{r['loo_measures']}"
         cols = ["rank", "region", "region_name", "score", "rank_change", "missing", "loo",
                 *[c for c in t.column_names if c.startswith("score_")]]
-        write_rows(rows, fmt, title=f"{title}; loo = 去一法排名变化 / leave-one-out rank changes", columns=cols)
+        write_rows(for_display(rows), fmt, title=f"{title}; loo = 去一法排名变化 / leave-one-out rank changes",
+                   columns=cols, headers=column_labels())
     else:
         write_rows(rows, fmt, title=title)

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from meili.cli._common import OutputFormat, console, meili_app, write_rows
 
@@ -48,6 +49,13 @@ def show(
 
 def show_indicator_system(p) -> None:
     from meili.plan.export import measure_rows
+
+    if not p.measures:  # a plan of categories only (美丽江西): list them rather than an empty table
+        console.print(f"[bold]{escape(p.title)}[/] ({p.id}): {len(p.categories)} 类别 categories, "
+                      "0 测度 measures / no measures", highlight=False)
+        for c in p.categories:
+            console.print(f"  {c.id}: {escape(c.name)} {escape(c.name_en or '')}", highlight=False)
+        return
 
     rows = [
         {"序号 id": r["id"], "类别 category": r["category_name"], "指标 indicator": r["indicator"],
