@@ -30,8 +30,7 @@ from pathlib import Path
 import ibis
 
 from meili.ingest.air import read_hourly, read_stations
-from meili.standards.air import annual as N
-from meili.standards.air import daily as D
+from meili.standards.air import annual, daily
 from meili.standards.air.hourly import hourly_aqi, hourly_aqi_values
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "air"
@@ -74,11 +73,11 @@ def _ref_ladder_sql(fused: bool = False) -> str:
     day, and the AQI as the max. No special rules (above-table values give 500), no masks or level; every other
     IAQI equals Meili's (checked on the national year). ``fused``: (e) the same per-row IAQIs consumed by the
     station-day group-by of (c) in one pass (each day's highest hourly AQI) — the pipeline's core in one query."""
-    from meili.standards.air import tables as T
+    from meili.standards.air import tables
     from meili.standards.air.hourly import HOURLY_INDICATORS
 
-    regimes = T.regimes()
-    decimals = T.rounding_decimals()
+    regimes = tables.regimes()
+    decimals = tables.rounding_decimals()
 
     def units(p):
         scale = 10 ** decimals[p]
@@ -89,7 +88,7 @@ def _ref_ladder_sql(fused: bool = False) -> str:
     def ladder(p, indicator, regime):
         scale = 10 ** decimals[p]
         parts = []
-        for seg in T.breakpoints()[(regime, indicator)]:
+        for seg in tables.breakpoints()[(regime, indicator)]:
             lo, hi = seg.bp_lo * scale, seg.bp_hi * scale
             span = hi - lo
             parts.append(f"WHEN u_{p} <= {hi} THEN {seg.iaqi_lo} + "
@@ -222,14 +221,14 @@ def main() -> None:
     timed("  + text columns (materialised)", lambda: con.create_table(
         "h_txt", hourly_aqi(year), temp=True), results, before=drop("h_txt"))
     con.raw_sql("DROP TABLE h_txt")
-    sd = timed("station daily (+MDA8)", lambda: con.create_table("sd", D.station_daily(year), temp=True), results,
+    sd = timed("station daily (+MDA8)", lambda: con.create_table("sd", daily.station_daily(year), temp=True), results,
                before=drop("sd"))
     timed("station daily AQI", lambda: con.create_table(
-        "sd_aqi", D.daily_aqi(sd.rename(key="station")), temp=True), results, before=drop("sd_aqi"))
-    keys = D.station_keys(registry.table, "city")
+        "sd_aqi", daily.daily_aqi(sd.rename(key="station")), temp=True), results, before=drop("sd_aqi"))
+    keys = daily.station_keys(registry.table, "city")
     cd = timed("city daily + AQI", lambda: con.create_table(
-        "cd", D.daily_aqi(D.group_daily(sd, keys)), temp=True), results, before=drop("cd"))
-    timed("annual city evaluation + ranking", lambda: N.annual_table(cd, period="year").to_pyarrow(), results)
+        "cd", daily.daily_aqi(daily.group_daily(sd, keys)), temp=True), results, before=drop("cd"))
+    timed("annual city evaluation + ranking", lambda: annual.annual_table(cd, period="year").to_pyarrow(), results)
 
     steps = ("hourly AQI (cnemc)", "station daily (+MDA8)", "station daily AQI", "city daily + AQI",
              "annual city evaluation + ranking")

@@ -12,8 +12,21 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from meili.standards.air import aqi as A
-from meili.standards.air import tables as T
+from meili.standards.air import tables
+from meili.standards.air.aqi import (
+    aqi_of,
+    exceeding_mask,
+    exceeding_pollutants,
+    iaqi_lookup,
+    indicator_iaqi,
+    level_columns,
+    mask_names,
+    primary_mask,
+    primary_pollutants,
+    regime_code,
+    regime_name,
+    rounded_concentration,
+)
 from tests.air.helpers import iaqi_value, iaqi_values, rounded_units
 
 
@@ -97,12 +110,12 @@ def _exact(c_units: int, segments, scale: int) -> int:
     raise AssertionError
 
 
-@pytest.mark.parametrize("key", sorted(T.breakpoints()))
+@pytest.mark.parametrize("key", sorted(tables.breakpoints()))
 def test_every_segment_both_ends_and_inside(key):
     regime, indicator = key
-    segments = T.breakpoints()[key]
+    segments = tables.breakpoints()[key]
     pollutant = indicator.split("_")[0]
-    scale = 10 ** T.rounding_decimals()[pollutant]
+    scale = 10 ** tables.rounding_decimals()[pollutant]
     concentrations, expected = [], []
     for seg in segments:
         lo, hi = seg.bp_lo * scale, seg.bp_hi * scale
@@ -117,7 +130,7 @@ def test_every_segment_both_ends_and_inside(key):
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.integers(min_value=0, max_value=6000), min_size=1, max_size=30))
 def test_iaqi_matches_exact_fractions_and_is_monotone(values):
-    segments = T.breakpoints()[("2012", "no2_1h")]
+    segments = tables.breakpoints()[("2012", "no2_1h")]
     got = iaqi_values(values, "no2_1h", "2012")
     expected = [_exact(v, segments, 1) if v <= 3840 else 500 for v in values]
     assert got == expected
@@ -145,10 +158,10 @@ def test_co_half_even_on_tenths():
 def _aqi_row(**iaqi):
     t = ibis.memtable({k: [v] for k, v in iaqi.items()}, schema={k: "int64" for k in iaqi})
     iaqis = {k: t[k] for k in iaqi}
-    aqi = A.aqi_of(iaqis)
-    cols = {"aqi": aqi, "primary": A.primary_pollutants(aqi, iaqis),
-            "exceeding": A.exceeding_pollutants(iaqis, "2012"),
-            "exceeding_2026": A.exceeding_pollutants(iaqis, "2026"), **A.level_columns(aqi)}
+    aqi = aqi_of(iaqis)
+    cols = {"aqi": aqi, "primary": primary_pollutants(aqi, iaqis),
+            "exceeding": exceeding_pollutants(iaqis, "2012"),
+            "exceeding_2026": exceeding_pollutants(iaqis, "2026"), **level_columns(aqi)}
     return t.select(**cols).to_pyarrow().to_pylist()[0]
 
 
@@ -182,17 +195,17 @@ def test_level_edges(aqi, level):
 @given(
     st.lists(st.one_of(st.none(), st.integers(min_value=0, max_value=5_000_000).map(lambda n: n / 1000),
                        st.integers(min_value=0, max_value=5000).map(lambda n: n + 0.5)), min_size=1, max_size=60),
-    st.sampled_from(sorted({(ind, m) for (_, ind) in T.breakpoints() for m in ("any", "cnemc", "hj633")})),
+    st.sampled_from(sorted({(ind, m) for (_, ind) in tables.breakpoints() for m in ("any", "cnemc", "hj633")})),
 )
 def test_iaqi_lookup_equals_the_exact_per_row_expressions(values, case):
     indicator, method = case
     pollutant = indicator.split("_")[0]
     t = ibis.memtable({"row": list(range(len(values))), "c": values}, schema={"row": "int64", "c": "float64"})
-    lookup = A.iaqi_lookup(t.c, pollutant, indicator, method=method)
+    lookup = iaqi_lookup(t.c, pollutant, indicator, method=method)
     joined = t.left_join(lookup, t.c == lookup._v)
-    units = A.rounded_concentration(t.c, pollutant)
-    for regime, _, _ in T.regimes():
-        reference = t.select("row", v=A.indicator_iaqi(units, indicator, regime, method=method))
+    units = rounded_concentration(t.c, pollutant)
+    for regime, _, _ in tables.regimes():
+        reference = t.select("row", v=indicator_iaqi(units, indicator, regime, method=method))
         optimised = joined.select("row", v=joined[f"_i{regime}"])
         ref = {r["row"]: r["v"] for r in reference.to_pyarrow().to_pylist()}
         rows = optimised.to_pyarrow().to_pylist()
@@ -212,13 +225,13 @@ def test_pollutant_masks_decode_to_the_text_of_primary_and_exceeding_pollutants(
     rows = [dict(zip(names, combo, strict=True)) for combo in itertools.product(values, repeat=len(names))]
     t = ibis.memtable(rows, schema={k: "int64" for k in names})
     iaqis = {k: t[k] for k in names}
-    aqi = A.aqi_of(iaqis)
+    aqi = aqi_of(iaqis)
     out = t.select(
-        text_primary=A.primary_pollutants(aqi, iaqis),
-        mask_primary=A.mask_names(A.primary_mask(aqi, iaqis, MASK_BITS), MASK_BITS),
-        **{f"text_ex_{r}": A.exceeding_pollutants(iaqis, r) for r in ("2012", "2026")},
-        **{f"mask_ex_{r}": A.mask_names(A.exceeding_mask(iaqis, r, MASK_BITS), MASK_BITS) for r in ("2012", "2026")},
-        regime=A.regime_name(A.regime_code(ibis.literal("2026"))),
+        text_primary=primary_pollutants(aqi, iaqis),
+        mask_primary=mask_names(primary_mask(aqi, iaqis, MASK_BITS), MASK_BITS),
+        **{f"text_ex_{r}": exceeding_pollutants(iaqis, r) for r in ("2012", "2026")},
+        **{f"mask_ex_{r}": mask_names(exceeding_mask(iaqis, r, MASK_BITS), MASK_BITS) for r in ("2012", "2026")},
+        regime=regime_name(regime_code(ibis.literal("2026"))),
     ).to_pyarrow().to_pylist()
     assert len(out) == 6 ** 5
     for row in out:
@@ -228,22 +241,22 @@ def test_pollutant_masks_decode_to_the_text_of_primary_and_exceeding_pollutants(
 
 
 def test_hourly_labels_decode_every_mask_by_the_name_table():
-    # hourly_labels joins the masks with A.mask_name_table: each of the 128 masks, and NULL, must give the text that
-    # A.mask_names gives bit by bit (0 → '', NULL → NULL), and the join must keep every row exactly once
+    # hourly_labels joins the masks with mask_name_table: each of the 128 masks, and NULL, must give the text that
+    # mask_names gives bit by bit (0 → '', NULL → NULL), and the join must keep every row exactly once
     from meili.standards.air.hourly import MASK_BITS, hourly_labels
 
     masks = [*range(128), None]
     n = len(masks)
     values = ibis.memtable({
         "station": [f"S{i}" for i in range(n)], "label": [dt.datetime(2019, 1, 1, 1)] * n, "aqi": [60] * n,
-        "level": [2] * n, "primary_mask": masks, **{f"iaqi_{p}": [10] * n for p in T.POLLUTANTS},
+        "level": [2] * n, "primary_mask": masks, **{f"iaqi_{p}": [10] * n for p in tables.POLLUTANTS},
         "iaqi_o3_8h": [None] * n, "exceeding_mask": masks[::-1], "regime_code": [0] * n,
     }, schema={"station": "string", "label": "timestamp", "aqi": "int64", "level": "int64", "primary_mask": "int8",
-               **{f"iaqi_{p}": "int64" for p in T.POLLUTANTS}, "iaqi_o3_8h": "int64", "exceeding_mask": "int8",
+               **{f"iaqi_{p}": "int64" for p in tables.POLLUTANTS}, "iaqi_o3_8h": "int64", "exceeding_mask": "int8",
                "regime_code": "int8"})
     got = {r["station"]: r for r in hourly_labels(values).to_pyarrow().to_pylist()}
-    expected = values.select("station", p=A.mask_names(values.primary_mask, MASK_BITS),
-                             e=A.mask_names(values.exceeding_mask, MASK_BITS)).to_pyarrow().to_pylist()
+    expected = values.select("station", p=mask_names(values.primary_mask, MASK_BITS),
+                             e=mask_names(values.exceeding_mask, MASK_BITS)).to_pyarrow().to_pylist()
     assert len(got) == n
     assert all((got[r["station"]]["primary_pollutant"], got[r["station"]]["exceeding_pollutants"]) == (r["p"], r["e"])
                for r in expected)

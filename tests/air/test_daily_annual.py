@@ -7,9 +7,9 @@ import datetime as dt
 import ibis
 import pyarrow as pa
 
-from meili.standards.air import annual as N
-from meili.standards.air import aqi as A
-from meili.standards.air import daily as D
+from meili.standards.air.annual import annual_table, percentile, period_statistics
+from meili.standards.air.aqi import not_measured_by_design
+from meili.standards.air.daily import daily_aqi, group_daily, o3_daily_max_8h, station_daily, station_keys
 from meili.standards.air.hourly import hourly_aqi
 
 POLL = ("so2", "no2", "co", "o3", "pm10", "pm25")
@@ -41,13 +41,13 @@ def one_station_day(n_hours, day=dt.date(2019, 1, 10), values=FULL, station="S1"
 
 
 def test_daily_mean_needs_20_hours():
-    assert D.station_daily(one_station_day(20)).to_pyarrow().column("pm25").to_pylist() == [40.0]
-    assert D.station_daily(one_station_day(19)).to_pyarrow().column("pm25").to_pylist() == [None]
+    assert station_daily(one_station_day(20)).to_pyarrow().column("pm25").to_pylist() == [40.0]
+    assert station_daily(one_station_day(19)).to_pyarrow().column("pm25").to_pylist() == [None]
 
 
 def test_natural_day_of_end_labels():
     # labels 01:00 … 24:00 (= next day's 00:00) make one natural day
-    out = D.station_daily(one_station_day(24)).to_pyarrow()
+    out = station_daily(one_station_day(24)).to_pyarrow()
     assert out.column("date").to_pylist() == [dt.date(2019, 1, 10)]
     assert out.column("hours_pm25").to_pylist() == [24]
 
@@ -57,11 +57,11 @@ def test_mda8_window_needs_6_hours_and_day_needs_14_windows():
     times = day_hours(day)
     # hours 1..24 with O3 = hour number: the window ending at 24 averages 17..24 = 20.5
     rows = [("S1", t, {"o3": float(h)}) for h, t in enumerate(times, start=1)]
-    out = D.o3_daily_max_8h(hourly_table(rows)).to_pyarrow().to_pylist()[0]
+    out = o3_daily_max_8h(hourly_table(rows)).to_pyarrow().to_pylist()[0]
     assert out["o3_8h_windows"] == 17 and out["o3_8h_max"] == 20.5
     # keep hours 1..21 only: windows ending 8..21 are valid (14), 22 has 6 of 8 → 15 valid windows
     rows15 = rows[:20]  # hours 1..20: windows ending 8..20 → 13, 21 (7/8), 22 (6/8) → 15 … check by count
-    out = D.o3_daily_max_8h(hourly_table(rows15)).to_pyarrow().to_pylist()[0]
+    out = o3_daily_max_8h(hourly_table(rows15)).to_pyarrow().to_pylist()[0]
     assert out["o3_8h_windows"] == 15 and out["o3_8h_max"] is not None
 
 
@@ -70,21 +70,21 @@ def test_mda8_with_13_windows_is_invalid_unless_over_the_limit():
     times = day_hours(day)
     # hours 1..18 present: windows ending 8..18 (11) + 19 (7/8) + 20 (6/8) = 13 valid windows
     low = [("S1", t, {"o3": 100.0}) for t in times[:18]]
-    out = D.o3_daily_max_8h(hourly_table(low)).to_pyarrow().to_pylist()[0]
+    out = o3_daily_max_8h(hourly_table(low)).to_pyarrow().to_pylist()[0]
     assert out["o3_8h_windows"] == 13 and out["o3_8h_max"] is None
     high = [("S1", t, {"o3": 170.0}) for t in times[:18]]
-    out = D.o3_daily_max_8h(hourly_table(high)).to_pyarrow().to_pylist()[0]
+    out = o3_daily_max_8h(hourly_table(high)).to_pyarrow().to_pylist()[0]
     assert out["o3_8h_windows"] == 13 and out["o3_8h_max"] == 170.0  # > 160: valid with fewer windows
     # exactly 14 windows: hours 1..19
     ok = [("S1", t, {"o3": 100.0}) for t in times[:19]]
-    assert D.o3_daily_max_8h(hourly_table(ok)).to_pyarrow().to_pylist()[0]["o3_8h_max"] == 100.0
+    assert o3_daily_max_8h(hourly_table(ok)).to_pyarrow().to_pylist()[0]["o3_8h_max"] == 100.0
 
 
 def test_day_crossing_the_2026_switch():
     # same concentrations on 2026-02-28 and 2026-03-01: PM2.5 75 is IAQI 100 (2012) then 114 (2026)
     values = {**FULL, "pm25": 75.0}
     rows = [("S1", t, values) for d in (dt.date(2026, 2, 28), dt.date(2026, 3, 1)) for t in day_hours(d)]
-    daily = D.daily_aqi(D.station_daily(hourly_table(rows))).order_by("date").to_pyarrow().to_pylist()
+    daily = daily_aqi(station_daily(hourly_table(rows))).order_by("date").to_pyarrow().to_pylist()
     assert [(r["date"], r["regime"], r["iaqi_pm25"], r["aqi"]) for r in daily] == [
         (dt.date(2026, 2, 28), "2012", 100, 100),
         (dt.date(2026, 3, 1), "2026", 114, 114),
@@ -96,7 +96,7 @@ def test_day_crossing_the_2026_switch():
     assert by_time["2026-03-01 00:00"]["regime"] == "2012" and by_time["2026-03-01 00:00"]["aqi"] == 100
     assert by_time["2026-03-01 01:00"]["regime"] == "2026" and by_time["2026-03-01 01:00"]["aqi"] == 114
     # --standard forces one regime for every day
-    forced = D.daily_aqi(D.station_daily(hourly_table(rows)), standard="2012").to_pyarrow()
+    forced = daily_aqi(station_daily(hourly_table(rows)), standard="2012").to_pyarrow()
     assert set(forced.column("iaqi_pm25").to_pylist()) == {100}
 
 
@@ -105,10 +105,10 @@ def test_2026_missing_pollutant_rule():
     high = {**low, "pm10": 300}
     day = dt.date(2026, 5, 1)
     for values, expected in ((low, None), (high, 175)):
-        d = D.daily_aqi(D.station_daily(one_station_day(24, day, values))).to_pyarrow().to_pylist()[0]
+        d = daily_aqi(station_daily(one_station_day(24, day, values))).to_pyarrow().to_pylist()[0]
         assert d["aqi"] == expected
     # under 2012 a missing indicator leaves the day without AQI [U]
-    d = D.daily_aqi(D.station_daily(one_station_day(24, dt.date(2019, 5, 1), high))).to_pyarrow().to_pylist()[0]
+    d = daily_aqi(station_daily(one_station_day(24, dt.date(2019, 5, 1), high))).to_pyarrow().to_pylist()[0]
     assert d["aqi"] is None
 
 
@@ -129,18 +129,18 @@ def test_2026_pollutant_not_measured_by_design_does_not_block_the_aqi():
     day = dt.date(2026, 5, 1)
     rows = [(s, t, no_co) for s in ("DESIGN", "LOST") for t in day_hours(day)]
     registry = _registry({"DESIGN": "co", "LOST": ""})
-    nm = A.not_measured_by_design(registry)
-    sd = D.station_daily(hourly_table(rows)).rename(key="station")
-    got = {r["key"]: r["aqi"] for r in D.daily_aqi(sd, not_measured=nm).to_pyarrow().to_pylist()}
+    nm = not_measured_by_design(registry)
+    sd = station_daily(hourly_table(rows)).rename(key="station")
+    got = {r["key"]: r["aqi"] for r in daily_aqi(sd, not_measured=nm).to_pyarrow().to_pylist()}
     assert got == {"DESIGN": 60, "LOST": None}
-    assert {r["key"]: r["aqi"] for r in D.daily_aqi(sd).to_pyarrow().to_pylist()} == {"DESIGN": None, "LOST": None}
+    assert {r["key"]: r["aqi"] for r in daily_aqi(sd).to_pyarrow().to_pylist()} == {"DESIGN": None, "LOST": None}
     # hourly (real-time): the same rule per station-hour; PM2.5 1-h 40 → 60 on the 日平均 breakpoints
     hourly = hourly_aqi(hourly_table(rows), not_measured=nm).to_pyarrow().to_pylist()
     assert {r["aqi"] for r in hourly if r["station"] == "DESIGN"} == {60}
     assert {r["aqi"] for r in hourly if r["station"] == "LOST"} == {None}
     # a 2019 day: the 2012 rules, no §5.3.2
     old = [(s, t, no_co) for s in ("DESIGN",) for t in day_hours(dt.date(2019, 5, 1))]
-    d = D.daily_aqi(D.station_daily(hourly_table(old)).rename(key="station"), not_measured=nm).to_pyarrow()
+    d = daily_aqi(station_daily(hourly_table(old)).rename(key="station"), not_measured=nm).to_pyarrow()
     assert d.column("aqi").to_pylist() == [None]
 
 
@@ -151,13 +151,13 @@ def test_not_measured_by_design_for_a_group_needs_every_station():
     day = dt.date(2026, 5, 1)
     rows = [(s, t, no_co) for s in ("A", "B", "C") for t in day_hours(day)]
     registry = _registry({"A": "co", "B": "co;pm10", "C": ""}, groups={"A": "g1;g2", "B": "g1", "C": "g2"})
-    keys = D.station_keys(registry, "group")
-    nm = A.not_measured_by_design(registry, keys).to_pyarrow().to_pylist()
+    keys = station_keys(registry, "group")
+    nm = not_measured_by_design(registry, keys).to_pyarrow().to_pylist()
     assert {r["_nm_key"]: (r["_nm_co"], r["_nm_pm10"]) for r in nm} == {"g1": (True, False), "g2": (False, False)}
-    daily = D.daily_aqi(D.group_daily(D.station_daily(hourly_table(rows)), keys),
-                        not_measured=A.not_measured_by_design(registry, keys))
+    daily = daily_aqi(group_daily(station_daily(hourly_table(rows)), keys),
+                      not_measured=not_measured_by_design(registry, keys))
     assert {r["key"]: r["aqi"] for r in daily.to_pyarrow().to_pylist()} == {"g1": 60, "g2": None}
-    assert A.not_measured_by_design(_registry({"A": "", "B": ""})) is None  # nothing declared: no join at all
+    assert not_measured_by_design(_registry({"A": "", "B": ""})) is None  # nothing declared: no join at all
 
 
 def test_city_mean_of_valid_assessment_stations_excludes_background():
@@ -168,20 +168,20 @@ def test_city_mean_of_valid_assessment_stations_excludes_background():
     rows = [("A", t, {**FULL, "pm25": 30.0}) for t in day_hours(day)]
     rows += [("B", t, {**FULL, "pm25": 41.0}) for t in day_hours(day)]
     rows += [("BG", t, {**FULL, "pm25": 1.0}) for t in day_hours(day)]
-    sd = D.station_daily(hourly_table(rows))
-    city = D.group_daily(sd, D.station_keys(registry, "city")).to_pyarrow().to_pylist()
+    sd = station_daily(hourly_table(rows))
+    city = group_daily(sd, station_keys(registry, "city")).to_pyarrow().to_pylist()
     assert [(r["key"], r["pm25"], r["stations"]) for r in city] == [("C", 35.5, 2)]
-    aqi = D.daily_aqi(D.group_daily(sd, D.station_keys(registry, "city")), key="key").to_pyarrow().to_pylist()[0]
+    aqi = daily_aqi(group_daily(sd, station_keys(registry, "city")), key="key").to_pyarrow().to_pylist()[0]
     assert aqi["r_pm25"] == 36.0 and aqi["iaqi_pm25"] == 52  # 35.5 → 36 (half-even) → 51.25 → 52
-    groups = D.group_daily(sd, D.station_keys(registry, "group")).order_by("key").to_pyarrow().to_pylist()
+    groups = group_daily(sd, station_keys(registry, "group")).order_by("key").to_pyarrow().to_pylist()
     assert [(r["key"], r["pm25"]) for r in groups] == [("g1", 35.5), ("g2", 41.0)]
 
 
 def test_percentile_formula_standard_example():
     t = ibis.memtable({"x": [3.0, 4, 8, 2, 5, 4]})
-    assert t.aggregate(q=N.percentile(t.x, 90)).to_pyarrow().column("q")[0].as_py() == 6.5
+    assert t.aggregate(q=percentile(t.x, 90)).to_pyarrow().column("q")[0].as_py() == 6.5
     # k = 1 + 5·0.5 = 3.5 → X(3) + 0.5·(X(4) − X(3)) = 4 + 0 = 4
-    assert t.aggregate(q=N.percentile(t.x, 50)).to_pyarrow().column("q")[0].as_py() == 4.0
+    assert t.aggregate(q=percentile(t.x, 50)).to_pyarrow().column("q")[0].as_py() == 4.0
 
 
 def _daily_rows(key, dates, aqi, **values):
@@ -210,7 +210,7 @@ def test_monthly_validity_edges_27_and_25_in_february():
     short = _frame([_daily_rows("K", _days(2019, 1, 26), 40, **BASE)])
     feb = _frame([_daily_rows("K", _days(2019, 2, 25), 40, **BASE)])
     feb_short = _frame([_daily_rows("K", _days(2019, 2, 24), 40, **BASE)])
-    got = [N.period_statistics(t, period="month").to_pyarrow().column("complete")[0].as_py()
+    got = [period_statistics(t, period="month").to_pyarrow().column("complete")[0].as_py()
            for t in (ok, short, feb, feb_short)]
     assert got == [True, False, True, False]
 
@@ -218,10 +218,10 @@ def test_monthly_validity_edges_27_and_25_in_february():
 def test_annual_needs_324_days():
     # 27 days in each month = 324 days: complete; drop one day: 323 → not complete
     days = [d for m in range(1, 13) for d in _days(2019, m, 27)]
-    full = N.period_statistics(_frame([_daily_rows("K", days, 40, **BASE)]), period="year").to_pyarrow().to_pylist()[0]
+    full = period_statistics(_frame([_daily_rows("K", days, 40, **BASE)]), period="year").to_pyarrow().to_pylist()[0]
     assert full["complete"] is True and full["valid_days"] == 324
-    less = N.period_statistics(_frame([_daily_rows("K", days[1:], 40, **BASE)]),
-                               period="year").to_pyarrow().to_pylist()[0]
+    less = period_statistics(_frame([_daily_rows("K", days[1:], 40, **BASE)]),
+                             period="year").to_pyarrow().to_pylist()[0]
     assert less["complete"] is False and less["attained"] is None
 
 
@@ -230,7 +230,7 @@ def test_statistics_good_rate_attainment_and_composite_index():
     rows = _daily_rows("K", days, 40, **BASE)
     rows["aqi"][:36] = [120] * 36  # 36 of 336 days not good
     rows["level"][:36] = [3] * 36
-    s = N.period_statistics(_frame([rows]), period="year").to_pyarrow().to_pylist()[0]
+    s = period_statistics(_frame([rows]), period="year").to_pyarrow().to_pylist()[0]
     assert s["good_rate"] == round(300 / 336 * 100, 1) == 89.3
     assert s["days_level_3"] == 36 and s["days_level_1"] == 300
     # I = 6/60 + 4/40 + 7/70 + 3.5→4 (half-even) /35 + 0.4/4 + 16/160 = 0.1·5 + 4/35 = 0.614… → 0.61
@@ -247,7 +247,7 @@ def test_ranking_ties_share_a_rank_and_change_rate():
         _daily_rows("C", days19, 40, **{**BASE, "pm25": 70.0}),
         _daily_rows("A", days18, 40, **{**BASE, "so2": 12.0}),
     ]
-    out = N.annual_table(_frame(parts), year=2019).to_pyarrow().to_pylist()
+    out = annual_table(_frame(parts), year=2019).to_pyarrow().to_pylist()
     assert [(r["key"], r["rank"]) for r in out] == [("A", 1), ("B", 1), ("C", 3)]
     a = out[0]
     # 2018: 12/60 + 0.1·4 + 4/35 = 0.714… → 0.71; 2019: 0.61 → (0.61 − 0.71)/0.71 = −14.08 %
@@ -255,7 +255,7 @@ def test_ranking_ties_share_a_rank_and_change_rate():
     assert out[1]["change_rate"] is None
     # only the year just before counts: B has 2017 but not 2018, so no 变化率
     days17 = [d for m in range(1, 13) for d in _days(2017, m, 28)]
-    gap = N.annual_table(_frame([*parts, _daily_rows("B", days17, 40, **{**BASE, "so2": 12.0})])).to_pyarrow()
+    gap = annual_table(_frame([*parts, _daily_rows("B", days17, 40, **{**BASE, "so2": 12.0})])).to_pyarrow()
     rates = {(r["key"], r["period"]): r["change_rate"] for r in gap.to_pylist()}
     assert rates == {("A", "2018"): None, ("A", "2019"): -14.08, ("B", "2017"): None, ("B", "2019"): None,
                      ("C", "2019"): None}
@@ -264,19 +264,19 @@ def test_ranking_ties_share_a_rank_and_change_rate():
 def test_half_year_periods_labels_completeness_and_change_rate():
     # H1 = January–June: every month needs ≥ 27 valid days (25 in February); June 30 is H1, July 1 is H2
     h1 = [d for m in range(1, 7) for d in _days(2019, m, 25 if m == 2 else 27)]
-    stats = N.period_statistics(_frame([_daily_rows("K", [*h1, dt.date(2019, 7, 1)], 40, **BASE)]),
-                                period="half").to_pyarrow().to_pylist()
+    stats = period_statistics(_frame([_daily_rows("K", [*h1, dt.date(2019, 7, 1)], 40, **BASE)]),
+                              period="half").to_pyarrow().to_pylist()
     got = {r["period"]: (r["valid_days"], r["complete"]) for r in stats}
     assert got == {"2019-H1": (len(h1), True), "2019-H2": (1, False)}
     assert len(h1) == 5 * 27 + 25 == 160
     # one month short of its minimum (26 days in March): H1 not complete, so 达标 is not judged
     short = [d for d in h1 if d != dt.date(2019, 3, 1)]
-    s = N.period_statistics(_frame([_daily_rows("K", short, 40, **BASE)]), period="half").to_pyarrow().to_pylist()[0]
+    s = period_statistics(_frame([_daily_rows("K", short, 40, **BASE)]), period="half").to_pyarrow().to_pylist()[0]
     assert (s["complete"], s["attained"]) == (False, None)
     # ranked per half-year, 变化率 against the same half a year before: 2018-H1 I = 0.71, 2019-H1 I = 0.61
     h1_2018 = [d for m in range(1, 7) for d in _days(2018, m, 27)]
-    out = N.annual_table(_frame([_daily_rows("A", h1, 40, **BASE),
-                                 _daily_rows("A", h1_2018, 40, **{**BASE, "so2": 12.0})]),
+    out = annual_table(_frame([_daily_rows("A", h1, 40, **BASE),
+                               _daily_rows("A", h1_2018, 40, **{**BASE, "so2": 12.0})]),
                          period="half", year=2019).to_pyarrow().to_pylist()
     assert [(r["period"], r["composite_index"], r["rank"], r["change_rate"]) for r in out] == [
         ("2019-H1", 0.61, 1, -14.08)]

@@ -1,8 +1,9 @@
-"""Recording computed plan indicators (air 16.x/17.x, water 18.x/19.x) in a workspace.
+"""Recording computed plan indicators (the measures a plan binds to an air or water computation) in a workspace.
 
-The computations (``meili.standards``) return tidy rows ``plan,region,measure,year,value,state,unit,source,note``
-whose ``state`` column is a data-quality flag: ``measured``, ``incomplete`` (the validity rules of the standard were
-not all met: the value is kept, marked provisional) or ``missing`` (nothing could be computed: not written). Before
+The computations (``meili.standards``) return tidy rows of :data:`meili.observation.OBSERVATION_SCHEMA` whose
+``state`` column is the quality flag :class:`meili.observation.Quality`: ``measured``, ``incomplete`` (the validity
+rules of the standard were not all met: the value is kept, marked provisional) or ``missing`` (nothing could be
+computed: not written). Before
 they reach the store they pass the same validation as a reported file, so a computed value can never carry a unit,
 region or year that a county's report could not.
 """
@@ -19,8 +20,9 @@ import pyarrow.compute as pc
 from meili.ingest.issues import ObservationError
 from meili.ingest.observations import validate
 from meili.ingest.templates import FIELDS
+from meili.observation import Quality
 
-QUALITY_NOTE = {"incomplete": "有效性不足（暂定值）/ validity rules not all met (provisional)"}
+QUALITY_NOTE = {Quality.INCOMPLETE: "有效性不足（暂定值）/ validity rules not all met (provisional)"}
 
 
 def file_digest(paths: Iterable[Path]) -> str:
@@ -47,7 +49,7 @@ def observations_from_computed(rows: pa.Table, file_label: str) -> tuple[pa.Tabl
            for f in ("plan", "region", "measure", "year", "value", "unit", "source")}
     raw["state"] = pa.nulls(kept.num_rows, pa.string())
     raw["note"] = pa.array(notes, pa.string())
-    raw["provisional"] = pa.array([str(q == "incomplete").lower() for q in flag], pa.string())
+    raw["provisional"] = pa.array([str(q == Quality.INCOMPLETE).lower() for q in flag], pa.string())
     table = pa.table({f: raw[f] for f in FIELDS} | {
         "_file": pa.array([file_label] * kept.num_rows, pa.string()),
         "_file_no": pa.array([0] * kept.num_rows, pa.int32()),

@@ -20,9 +20,10 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from meili.ingest.issues import ObservationIssue
+from meili.observation import OBSERVATION_COLUMNS
 
-#: The long format's columns, in order: ``plan,region,measure,year,value,state,unit,source,note`` (+ provisional).
-FIELDS = ["plan", "region", "measure", "year", "value", "state", "unit", "source", "note", "provisional"]
+#: The long format's columns, in order: the observation columns (:mod:`meili.observation`), then ``provisional``.
+FIELDS = [*OBSERVATION_COLUMNS, "provisional"]
 LONG_FORMAT = FIELDS[:9]
 #: Columns a file must have (``value`` or ``state``: at least one of the two).
 REQUIRED_COLUMNS = ["plan", "region", "measure", "year", "source"]

@@ -11,6 +11,7 @@ import yaml
 from pydantic import ValidationError
 
 from meili.plan.model import Plan
+from meili.standards.computations import COMPUTATIONS
 
 
 @dataclass(frozen=True)
@@ -42,11 +43,42 @@ def builtin_plans() -> dict[str, Path]:
     return {p.stem: p for p in sorted(builtin_plan_dir().glob("*.yaml"))}
 
 
+def _binding_fields(loc: list) -> list:
+    """``loc`` without the discriminator tag pydantic inserts after ``computed_by`` (``air.pm25_annual_mean``)."""
+    return [x for i, x in enumerate(loc) if not (i > 0 and loc[i - 1] == "computed_by" and x in COMPUTATIONS)]
+
+
+def _message(e: dict, loc: list) -> tuple[list, str]:
+    """(location, message) of one pydantic error: the value found and what was expected, in Chinese and English."""
+    kind, ctx, value = e["type"], e.get("ctx") or {}, e.get("input")
+    names = ", ".join(COMPUTATIONS)
+    if kind == "union_tag_invalid":
+        return [*loc, "computation"], f"未知计算 / unknown computation {ctx.get('tag')!r}: expected one of {names}"
+    if kind == "union_tag_not_found":
+        return [*loc, "computation"], f"缺少计算名 / no computation named: expected one of {names}"
+    if loc and loc[-1] == "computed_by" and kind in ("model_attributes_type", "dict_type", "model_type"):
+        return loc, (f"值 {value!r} 无效，应为映射 / invalid value {value!r}: expected a mapping such as "
+                     "{computation: air.pm25_annual_mean, group: central_urban}")
+    if kind == "literal_error":
+        expected = ctx.get("expected", "")
+        return loc, f"值 {value!r} 无效，应为 {expected} / invalid value {value!r}: expected {expected}"
+    if kind == "extra_forbidden":
+        allowed = ""
+        if "computed_by" in loc:
+            tag = next((x for x in e["loc"] if x in COMPUTATIONS), None)
+            if tag:
+                allowed = f": expected one of {', '.join(COMPUTATIONS[tag].params.model_fields)}"
+        return loc, f"未知字段 / unknown field {loc[-1]!r} (value {value!r}){allowed}"
+    msg = e["msg"].removeprefix("Value error, ")
+    if kind == "value_error" or "input" not in e or isinstance(value, dict):
+        return loc, msg
+    return loc, f"值 {value!r} 无效 / invalid value {value!r}: {msg}"
+
+
 def _problems_from_validation(file: str, raw: dict, err: ValidationError) -> list[PlanProblem]:
     problems = []
     for e in err.errors():
-        loc = list(e["loc"])
-        msg = e["msg"].removeprefix("Value error, ")
+        loc, msg = _message(e, _binding_fields(list(e["loc"])))
         measure = None
         if len(loc) >= 4 and loc[0] == "indicators" and loc[2] == "measures":
             try:

@@ -7,11 +7,11 @@ JSON Schema. The measure is the unit of evaluation: one row of the indicator tab
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
+from meili.observation import normalise_unit
 from meili.plan.regions import UnknownRegionError, load_regions
 from meili.plan.targets import (
     TREND_WORDS,
@@ -23,14 +23,9 @@ from meili.plan.targets import (
     parse_baseline,
     parse_target,
 )
-from meili.standards.computations import Binding, BindingParams, computation
+from meili.standards.computations import Binding, BindingParams, BindingScopeError, computation
 
 _MEASURE_ID = re.compile(r"^(?P<no>\d+)(?:\.(?P<sub>\d+))?$")
-
-
-def _unit_key(unit: str) -> str:
-    """A unit as compared between a measure and a computation (NFKC: µ → μ, ³ → 3; no spaces; case-folded)."""
-    return unicodedata.normalize("NFKC", unit).replace(" ", "").casefold()
 
 
 def _within(code: str, region: str) -> bool:
@@ -209,10 +204,13 @@ class Plan(BaseModel):
         def error(field: str, text: str) -> PlanModelError:
             return PlanModelError(f"measure {m.id}, field computed_by.{field}: {text}")
 
-        if m.unit is None or _unit_key(m.unit) != _unit_key(comp.unit):
+        if not normalise_unit(m.unit) or normalise_unit(m.unit) != normalise_unit(comp.unit):
             raise error("computation", f"{comp.name} 的单位是 {comp.unit}，测度单位为 {m.unit or '（无，定性测度）'} / "
                         f"{comp.name} gives {comp.unit}, the measure is in {m.unit or 'no unit (qualitative)'}")
-        binding = binding.with_scope_group(m.scope_group)
+        try:
+            binding = binding.with_scope_group(m.scope_group)
+        except BindingScopeError as e:
+            raise error(e.field, str(e)) from None
         regions = load_regions()
         for field, (key, kind) in binding.region_keys().items():
             if kind == "group":

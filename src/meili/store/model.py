@@ -50,14 +50,15 @@ class ImportResult:
         return text
 
 
-#: Columns a caller passes to ``write_observations`` (``provisional``, ``sheet``, ``row``, ``file`` optional).
+#: Columns a caller passes to ``write_observations``: the observation columns (one schema for every producer,
+#: :mod:`meili.observation`), then ``provisional``, ``sheet``, ``row``, ``file`` (optional).
+from meili.observation import OBSERVATION_COLUMNS, OBSERVATION_SCHEMA  # noqa: E402
+
 INPUT_SCHEMA = pa.schema([
-    ("plan", pa.string()), ("region", pa.string()), ("measure", pa.string()), ("year", pa.int32()),
-    ("value", pa.float64()), ("state", pa.string()), ("unit", pa.string()), ("source", pa.string()),
-    ("note", pa.string()), ("provisional", pa.bool_()), ("sheet", pa.string()), ("row", pa.int64()),
-    ("file", pa.string()),
+    *OBSERVATION_SCHEMA,
+    ("provisional", pa.bool_()), ("sheet", pa.string()), ("row", pa.int64()), ("file", pa.string()),
 ])
-REQUIRED_INPUT = ["plan", "region", "measure", "year", "value", "state", "unit", "source", "note"]
+REQUIRED_INPUT = list(OBSERVATION_COLUMNS)
 
 #: Columns of ``current_observations`` and ``history``, in this order.
 OUTPUT_COLUMNS = [

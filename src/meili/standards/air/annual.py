@@ -12,8 +12,7 @@ import datetime as dt
 import ibis
 import ibis.expr.types as ir
 
-from meili.standards.air import aqi as A
-from meili.standards.air import tables as T
+from meili.standards.air import aqi, tables
 
 PERIODS = ("year", "half", "quarter", "month")
 MONTHS_IN = {"year": 12, "half": 6, "quarter": 3, "month": 1}
@@ -45,8 +44,8 @@ def percentile(values: ir.NumericColumn, p: float) -> ir.FloatingScalar:
 
 
 def _rounded(value: ir.NumericValue, pollutant: str) -> ir.FloatingValue:
-    scale = 10 ** T.rounding_decimals()[pollutant]
-    return A.rounded_concentration(value, pollutant).cast("float64") / scale
+    scale = 10 ** tables.rounding_decimals()[pollutant]
+    return aqi.rounded_concentration(value, pollutant).cast("float64") / scale
 
 
 def period_statistics(daily: ir.Table, *, period: str = "year", year: int | None = None) -> ir.Table:
@@ -63,7 +62,7 @@ def period_statistics(daily: ir.Table, *, period: str = "year", year: int | None
     if year is not None:
         d = d.filter(d.date.year().isin([year, year - 1]))
     d = d.mutate(period=period_label(d.date, period), _month=d.date.month(), _ym=d.date.strftime("%Y-%m"))
-    pct = {r["indicator"]: (r["daily_series"], float(r["percentile"])) for r in T.percentiles()}
+    pct = {r["indicator"]: (r["daily_series"], float(r["percentile"])) for r in tables.percentiles()}
     aggs: dict[str, ir.Value] = {p: d[p].mean() for p in MEAN_ITEMS}
     aggs.update({name: percentile(d[series], p) for name, (series, p) in pct.items()})
     aggs.update(
@@ -75,7 +74,7 @@ def period_statistics(daily: ir.Table, *, period: str = "year", year: int | None
     )
     stats = d.group_by(["key", "period"]).aggregate(**aggs)
     # monthly completeness: every month of the period present and ≥ 27 (25 in February) valid days per series
-    v = T.validity()
+    v = tables.validity()
     monthly = d.group_by(["key", "period", "_ym", "_month"]).aggregate(**{f"n_{s}": d[s].count() for s in SERIES})
     need = ibis.ifelse(monthly._month == 2, v["february_min_days"], v["monthly_min_days"])
     monthly = monthly.mutate(_ok=ibis.and_(*(monthly[f"n_{s}"] >= need for s in SERIES)))
@@ -88,16 +87,18 @@ def period_statistics(daily: ir.Table, *, period: str = "year", year: int | None
     rounded = {p: _rounded(stats[p], p) for p in MEAN_ITEMS}
     rounded.update({name: _rounded(stats[name], series.split("_")[0]) for name, (series, _) in pct.items()})
     stats = stats.mutate(**rounded).view()
-    limits_by = {item: ibis.literal(0.0) for item in (*MEAN_ITEMS.values(), *(r["limit_indicator"] for r in T.percentiles()))}
+    limits_by = {item: ibis.literal(0.0)
+                 for item in (*MEAN_ITEMS.values(), *(r["limit_indicator"] for r in tables.percentiles()))}
     for item in limits_by:
-        rows = [r for r in T.limits() if r["indicator"] == item and r["class"] == 2]
+        rows = [r for r in tables.limits() if r["indicator"] == item and r["class"] == 2]
         limits_by[item] = ibis.cases(
             *((stats.last_day.between(ibis.date(r["valid_from"]), ibis.date(r["valid_to"])), float(r["limit"]))
               for r in rows), else_=ibis.null("float64"))
     within = [stats[p] <= limits_by[item] for p, item in MEAN_ITEMS.items()]
-    within += [stats[r["indicator"]] <= limits_by[r["limit_indicator"]] for r in T.percentiles()]
+    within += [stats[r["indicator"]] <= limits_by[r["limit_indicator"]] for r in tables.percentiles()]
     attained = ibis.ifelse(stats.complete, ibis.and_(*within), ibis.null("boolean"))
-    terms = [float(r["weight"]) * stats[r["indicator"]] / float(r["standard_value"]) for r in T.composite_index_weights()]
+    terms = [float(r["weight"]) * stats[r["indicator"]] / float(r["standard_value"])
+             for r in tables.composite_index_weights()]
     composite = terms[0]
     for term in terms[1:]:
         composite = composite + term
@@ -154,17 +155,17 @@ def daily_for_evaluation(
     o3_order: str = "station_mda8",
 ) -> ir.Table:
     """Daily values with AQI (unrounded concentrations) keyed by ``key`` for :func:`period_statistics`."""
-    from meili.standards.air import daily as D
+    from meili.standards.air.daily import daily_aqi, group_daily, station_daily, station_keys
 
-    sd = D.station_daily(hourly)
+    sd = station_daily(hourly)
     if by == "station":
-        return D.daily_aqi(sd.rename(key="station"), standard=standard,
-                           not_measured=A.not_measured_by_design(registry))
+        return daily_aqi(sd.rename(key="station"), standard=standard,
+                         not_measured=aqi.not_measured_by_design(registry))
     if registry is None:
         raise ValueError(f"--by {by} 需要站点名录 --stations / --by {by} needs a station registry (--stations)")
-    keys = D.station_keys(registry, by)
-    return D.daily_aqi(D.group_daily(sd, keys, hourly=hourly, o3_order=o3_order), standard=standard,
-                       not_measured=A.not_measured_by_design(registry, keys))
+    keys = station_keys(registry, by)
+    return daily_aqi(group_daily(sd, keys, hourly=hourly, o3_order=o3_order), standard=standard,
+                     not_measured=aqi.not_measured_by_design(registry, keys))
 
 
 def annual_values(

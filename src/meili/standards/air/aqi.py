@@ -13,7 +13,7 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
-from meili.standards.air import tables as T
+from meili.standards.air import tables
 
 NANO = 1_000_000_000
 
@@ -44,10 +44,10 @@ def round_half_even_units(value: ir.NumericValue, decimals: int) -> ir.IntegerVa
 
 def rounded_concentration(value: ir.NumericValue, pollutant: str) -> ir.IntegerValue:
     """``round_half_even_units`` with the pollutant's reporting precision from ``tables/rounding.csv``."""
-    return round_half_even_units(value, T.rounding_decimals()[pollutant])
+    return round_half_even_units(value, tables.rounding_decimals()[pollutant])
 
 
-def _iaqi_in_table(units: ir.IntegerValue, segments: tuple[T.Segment, ...], scale: int) -> ir.IntegerValue:
+def _iaqi_in_table(units: ir.IntegerValue, segments: tuple[tables.Segment, ...], scale: int) -> ir.IntegerValue:
     branches = []
     for seg in segments:
         lo, hi = seg.bp_lo * scale, seg.bp_hi * scale
@@ -76,12 +76,12 @@ def indicator_iaqi(
     """
     substitutes = substitutes or {}
     pollutant = indicator.split("_")[0]
-    scale = 10 ** T.rounding_decimals()[pollutant]
+    scale = 10 ** tables.rounding_decimals()[pollutant]
     per_regime = {}
-    for name, _, _ in T.regimes():
-        segments = T.breakpoints()[(name, indicator)]
+    for name, _, _ in tables.regimes():
+        segments = tables.breakpoints()[(name, indicator)]
         top = segments[-1].bp_hi * scale
-        rule = T.above_table_rule(name, method, indicator)
+        rule = tables.above_table_rule(name, method, indicator)
         if rule.action == "fixed":
             above = ibis.literal(int(rule.value), "int64")
         else:
@@ -106,7 +106,8 @@ def iaqi_lookup(values: ir.Column, pollutant: str, indicator: str, *, method: st
     # the rounding expression in every branch (a 300 KB query that took seconds to compile and plan)
     rounded = distinct.mutate(_u=rounded_concentration(distinct._v, pollutant)).view()
     return rounded.select(
-        "_v", **{f"_i{name}": indicator_iaqi(rounded._u, indicator, name, method=method) for name, _, _ in T.regimes()}
+        "_v", **{f"_i{name}": indicator_iaqi(rounded._u, indicator, name, method=method)
+                 for name, _, _ in tables.regimes()}
     )
 
 
@@ -132,13 +133,15 @@ def _listed(parts: list[ir.StringValue]) -> ir.StringValue:
 def primary_pollutants(aqi: ir.IntegerValue, iaqis: dict[str, ir.IntegerValue]) -> ir.StringValue:
     """首要污染物 (HJ 633-2012 §3.3, §4.4.2): when AQI > 50, every indicator whose IAQI equals the AQI, ties all
     listed (comma-separated, in the fixed order of ``iaqis``); NULL when AQI ≤ 50."""
-    parts = [ibis.ifelse(value == aqi, T.DISPLAY_NAMES[name], ibis.null("string")) for name, value in iaqis.items()]
+    parts = [ibis.ifelse(value == aqi, tables.DISPLAY_NAMES[name], ibis.null("string"))
+             for name, value in iaqis.items()]
     return ibis.ifelse(aqi > 50, _listed(parts), ibis.null("string"))
 
 
 def exceeding_pollutants(iaqis: dict[str, ir.IntegerValue], regime: ir.StringValue | str) -> ir.StringValue:
     """超标污染物 (HJ 633-2012 §3.4): indicators with IAQI > 100; dropped by HJ 633-2026 (NULL there)."""
-    parts = [ibis.ifelse(value > 100, T.DISPLAY_NAMES[name], ibis.null("string")) for name, value in iaqis.items()]
+    parts = [ibis.ifelse(value > 100, tables.DISPLAY_NAMES[name], ibis.null("string"))
+             for name, value in iaqis.items()]
     listed = _listed(parts).nullif("")
     return ibis.ifelse(_lit_or_col(regime) == "2012", listed, ibis.null("string"))
 
@@ -166,17 +169,17 @@ def exceeding_mask(iaqis: dict[str, ir.IntegerValue], regime: ir.StringValue | s
 
 
 def mask_names(mask: ir.IntegerValue, bits: tuple[str, ...]) -> ir.StringValue:
-    """The display names (``T.DISPLAY_NAMES``) of the bits set in ``mask``, comma-separated in the order of
+    """The display names (``tables.DISPLAY_NAMES``) of the bits set in ``mask``, comma-separated in the order of
     ``bits`` — the text :func:`primary_pollutants` / :func:`exceeding_pollutants` give; NULL for a NULL mask."""
-    parts = [ibis.ifelse((mask // (1 << i)) % 2 == 1, T.DISPLAY_NAMES[name], ibis.null("string"))
+    parts = [ibis.ifelse((mask // (1 << i)) % 2 == 1, tables.DISPLAY_NAMES[name], ibis.null("string"))
              for i, name in enumerate(bits)]
     return ibis.ifelse(mask.isnull(), ibis.null("string"), _listed(parts))
 
 
 def mask_name_table(bits: tuple[str, ...]) -> ir.Table:
     """Every mask over ``bits`` (``_mask``, int8) with its :func:`mask_names` text (``_names``): decoding a column
-    of masks by a join with this 2^n-row table costs a quarter of evaluating the bits row by row (national year:
-    0.33 s against 1.44 s for two mask columns)."""
+    of masks by a join with this 2^n-row table is cheaper than evaluating the bits row by row (figures in
+    docs/benchmarks.md)."""
     masks = ibis.memtable({"_mask": list(range(1 << len(bits)))}, schema={"_mask": "int8"})
     return masks.select("_mask", _names=mask_names(masks._mask, bits))
 
@@ -184,19 +187,19 @@ def mask_name_table(bits: tuple[str, ...]) -> ir.Table:
 def regime_code(regime: ir.StringValue | str) -> ir.IntegerValue:
     """The regime as its row number in ``tables/regimes.csv`` (0 = 2012, 1 = 2026), for compact results."""
     regime = _lit_or_col(regime)
-    return ibis.cases(*((regime == name, ibis.literal(i, "int8")) for i, (name, _, _) in enumerate(T.regimes())),
+    return ibis.cases(*((regime == name, ibis.literal(i, "int8")) for i, (name, _, _) in enumerate(tables.regimes())),
                       else_=ibis.null("int8"))
 
 
 def regime_name(code: ir.IntegerValue) -> ir.StringValue:
     """Inverse of :func:`regime_code`."""
-    return ibis.cases(*((code == i, ibis.literal(name)) for i, (name, _, _) in enumerate(T.regimes())),
+    return ibis.cases(*((code == i, ibis.literal(name)) for i, (name, _, _) in enumerate(tables.regimes())),
                       else_=ibis.null("string"))
 
 
 def level_of(aqi: ir.IntegerValue) -> ir.IntegerValue:
     """AQI level 1–6 (HJ 633-2012 §4.3 表2); NULL when the AQI is NULL."""
-    rows = T.levels()
+    rows = tables.levels()
     return ibis.cases(
         *((aqi <= int(r["aqi_hi"]), ibis.literal(int(r["level"]), "int64")) for r in rows),
         else_=ibis.ifelse(aqi.isnull(), ibis.null("int64"), ibis.literal(int(rows[-1]["level"]), "int64")),
@@ -205,7 +208,7 @@ def level_of(aqi: ir.IntegerValue) -> ir.IntegerValue:
 
 def level_labels(level: ir.IntegerValue) -> dict[str, ir.Value]:
     """Category (Chinese, English) and colour of a level from :func:`level_of` (HJ 633-2012 表2, 附录A 表A.1)."""
-    rows = T.levels()
+    rows = tables.levels()
 
     def pick(value):
         return ibis.cases(*((level == int(r["level"]), value(r)) for r in rows), else_=ibis.null("string"))
@@ -230,11 +233,12 @@ def regime_of(day: ir.DateValue, standard: str = "auto") -> ir.StringValue:
     """The regime of each natural day: ``tables/regimes.csv`` (2012 rules to 2026-02-28, 2026 rules from
     2026-03-01: GB 3095-2026, HJ 633-2026, HJ 663-2026 实施日期), or the one forced by ``standard``."""
     if standard != "auto":
-        if standard not in {name for name, _, _ in T.regimes()}:
+        if standard not in {name for name, _, _ in tables.regimes()}:
             raise ValueError(f"未知标准 / unknown standard: {standard!r} (expected auto, 2012 or 2026)")
         return ibis.literal(standard)
     return ibis.cases(
-        *((day.between(ibis.date(first), ibis.date(last)), ibis.literal(name)) for name, first, last in T.regimes()),
+        *((day.between(ibis.date(first), ibis.date(last)), ibis.literal(name))
+          for name, first, last in tables.regimes()),
         else_=ibis.null("string"),
     )
 
@@ -252,15 +256,16 @@ def not_measured_by_design(registry: pa.Table | None, keys: ir.Table | None = No
     if not any(registry.column("not_measured").to_pylist()):  # a few thousand registry rows, not data
         return None
     reg = ibis.memtable(registry.select(["station", "not_measured"]))
-    flags = reg.select("station", **{f"_nm_{p}": reg.not_measured.split(";").contains(p) for p in T.POLLUTANTS})
+    flags = reg.select("station", **{f"_nm_{p}": reg.not_measured.split(";").contains(p) for p in tables.POLLUTANTS})
     if keys is None:
         return flags.rename(_nm_key="station")
     j = keys.join(flags, "station")
-    return j.group_by(_nm_key=j.key).aggregate(**{f"_nm_{p}": j[f"_nm_{p}"].all() for p in T.POLLUTANTS})
+    return j.group_by(_nm_key=j.key).aggregate(**{f"_nm_{p}": j[f"_nm_{p}"].all() for p in tables.POLLUTANTS})
 
 
 def with_not_measured(t: ir.Table, key: str, not_measured: ir.Table) -> ir.Table:
     """``t`` with the flags of :func:`not_measured_by_design` joined on ``t[key]`` (False where none is declared)."""
     j = t.left_join(not_measured, t[key] == not_measured._nm_key)
     # .view(): a relation of its own, so that callers can join it again
-    return j.select(*t.columns, **{f"_nm_{p}": not_measured[f"_nm_{p}"].fill_null(False) for p in T.POLLUTANTS}).view()
+    return j.select(*t.columns,
+                    **{f"_nm_{p}": not_measured[f"_nm_{p}"].fill_null(False) for p in tables.POLLUTANTS}).view()

@@ -13,8 +13,18 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
-from meili.standards.air import aqi as A
-from meili.standards.air import tables as T
+from meili.standards.air import tables
+from meili.standards.air.aqi import (
+    aqi_of,
+    exceeding_pollutants,
+    indicator_iaqi,
+    level_columns,
+    not_measured_by_design,
+    primary_pollutants,
+    regime_of,
+    rounded_concentration,
+    with_not_measured,
+)
 from meili.standards.air.hourly import natural_day
 
 MEAN_POLLUTANTS = ("so2", "no2", "co", "pm10", "pm25")
@@ -26,7 +36,7 @@ O3_CITY_ORDERS = ("station_mda8", "city_hourly")
 
 
 def _limit_by_day(day: ir.DateValue, indicator: str) -> ir.FloatingValue:
-    rows = [r for r in T.limits() if r["indicator"] == indicator and r["class"] == 2]
+    rows = [r for r in tables.limits() if r["indicator"] == indicator and r["class"] == 2]
     return ibis.cases(
         *((day.between(ibis.date(r["valid_from"]), ibis.date(r["valid_to"])), float(r["limit"])) for r in rows),
         else_=ibis.null("float64"),
@@ -48,7 +58,7 @@ def _o3_by_hour(t: ir.Table) -> dict[str, ir.FloatingValue]:
     """Aggregations giving the O3 value of each hour of the day (``_o3_h1`` … ``_o3_h24``; NULL when absent),
     to be evaluated per (station, natural day) alongside the daily means: one pass, no 24-hour grid join.
     ``t`` comes from :func:`_with_day_and_hour`. ``max(CASE …)`` rather than ``max(…) FILTER``: the same values,
-    ~15 % faster in DuckDB (docs/benchmarks.md)."""
+    cheaper in DuckDB (figures in docs/benchmarks.md)."""
     null = ibis.null("float64")
     return {f"_o3_h{k}": ibis.ifelse(t._hod == k, t.o3, null).max() for k in range(1, 25)}
 
@@ -59,7 +69,7 @@ def _with_mda8(agg: ir.Table) -> ir.Table:
     (their count), as ``avg`` computes it. Built in stages (``.view()``): the 17 means, then their max and count,
     then the validity rule, so that each expression is written and evaluated once (inlined, the means were
     repeated in every expression that used them)."""
-    v = T.validity()
+    v = tables.validity()
     ends = range(v["o3_mda8_first_window_end"], v["o3_mda8_last_window_end"] + 1)
     means = {}
     for end in ends:
@@ -103,7 +113,7 @@ def station_daily(hourly: ir.Table) -> ir.Table:
     ``hours_<p>`` counts. A 24-h mean needs ≥ 20 hourly values (GB 3095 表4), else NULL; so does the O3 1-h max
     ([U] the same rule, ``o3_1h_max_min_hours``). Values are unrounded; rounding happens for the IAQI and output.
     """
-    v = T.validity()
+    v = tables.validity()
     t = _with_day_and_hour(hourly)
     aggs = {}
     for p in MEAN_POLLUTANTS:
@@ -127,28 +137,28 @@ def daily_aqi(daily: ir.Table, *, key: str = "station", standard: str = "auto",
     Concentrations are rounded (GB/T 8170), each IAQI ceiled; 2012: 7 indicators, O3 8-h > 800 reported by the
     O3 1-h IAQI (表1 注(3)); 2026: 6 indicators, O3 8-h > 800 → 300 (表3 注c)). Missing indicators: 2026 publishes
     the AQI only if > 100 (§5.3.1), a pollutant not measured by design (``not_measured``, from
-    :func:`A.not_measured_by_design` keyed like ``daily.key``) not counting as missing (§5.3.2); 2012 needs all 7 [U].
+    :func:`not_measured_by_design` keyed like ``daily.key``) not counting as missing (§5.3.2); 2012 needs all 7 [U].
     Adds ``regime, iaqi_*, aqi, level, primary_pollutant,
     category, colour, exceeding_pollutants`` and the rounded concentrations ``r_<column>``.
     """
-    t = daily.mutate(_regime=A.regime_of(daily.date, standard))
+    t = daily.mutate(_regime=regime_of(daily.date, standard))
     if not_measured is not None:
-        t = A.with_not_measured(t, "key", not_measured)
-    t = t.mutate(**{f"_u_{c}": A.rounded_concentration(t[c], ROUNDING_OF[c]) for c in DAILY_COLUMNS}).view()
-    o3_1h = A.indicator_iaqi(t._u_o3_1h_max, "o3_1h", t._regime)
+        t = with_not_measured(t, "key", not_measured)
+    t = t.mutate(**{f"_u_{c}": rounded_concentration(t[c], ROUNDING_OF[c]) for c in DAILY_COLUMNS}).view()
+    o3_1h = indicator_iaqi(t._u_o3_1h_max, "o3_1h", t._regime)
     is_2026 = t._regime == "2026"
     iaqis = {
-        "so2": A.indicator_iaqi(t._u_so2, "so2_24h", t._regime),
-        "no2": A.indicator_iaqi(t._u_no2, "no2_24h", t._regime),
-        "co": A.indicator_iaqi(t._u_co, "co_24h", t._regime),
+        "so2": indicator_iaqi(t._u_so2, "so2_24h", t._regime),
+        "no2": indicator_iaqi(t._u_no2, "no2_24h", t._regime),
+        "co": indicator_iaqi(t._u_co, "co_24h", t._regime),
         "o3_1h": ibis.ifelse(is_2026, ibis.null("int64"), o3_1h),
-        "o3_8h": A.indicator_iaqi(t._u_o3_8h_max, "o3_8h", t._regime, substitutes={"o3_1h": o3_1h}),
-        "pm10": A.indicator_iaqi(t._u_pm10, "pm10_24h", t._regime),
-        "pm25": A.indicator_iaqi(t._u_pm25, "pm25_24h", t._regime),
+        "o3_8h": indicator_iaqi(t._u_o3_8h_max, "o3_8h", t._regime, substitutes={"o3_1h": o3_1h}),
+        "pm10": indicator_iaqi(t._u_pm10, "pm10_24h", t._regime),
+        "pm25": indicator_iaqi(t._u_pm25, "pm25_24h", t._regime),
     }
     t = t.mutate(**{f"iaqi_{k}": v for k, v in iaqis.items()}).view()
     iaqis = {k: t[f"iaqi_{k}"] for k in iaqis}
-    aqi = A.aqi_of(iaqis)
+    aqi = aqi_of(iaqis)
     is_2026 = t._regime == "2026"
     by_design = {c: (t[f"_nm_{ROUNDING_OF[c]}"] if not_measured is not None else ibis.literal(False))
                  for c in ("so2", "no2", "co", "o3_8h_max", "pm10", "pm25")}
@@ -156,18 +166,18 @@ def daily_aqi(daily: ir.Table, *, key: str = "station", standard: str = "auto",
     missing_2012 = ibis.or_(*(t[c].isnull() for c in DAILY_COLUMNS))  # no §5.3.2 in HJ 633-2012
     publish = ibis.ifelse(is_2026, ~missing_2026 | (aqi > 100), ~missing_2012)
     t = t.mutate(aqi=ibis.ifelse(publish, aqi, ibis.null("int64"))).view()
-    levels = A.level_columns(t.aqi)
-    scale = {c: 10 ** T.rounding_decimals()[ROUNDING_OF[c]] for c in DAILY_COLUMNS}
+    levels = level_columns(t.aqi)
+    scale = {c: 10 ** tables.rounding_decimals()[ROUNDING_OF[c]] for c in DAILY_COLUMNS}
     return t.mutate(
         regime=t._regime,
         level=levels["level"],
-        primary_pollutant=A.primary_pollutants(t.aqi, {k: t[f"iaqi_{k}"] for k in iaqis}),
+        primary_pollutant=primary_pollutants(t.aqi, {k: t[f"iaqi_{k}"] for k in iaqis}),
         category=levels["category"],
         colour=levels["colour"],
-        exceeding_pollutants=A.exceeding_pollutants({k: t[f"iaqi_{k}"] for k in iaqis}, t._regime),
+        exceeding_pollutants=exceeding_pollutants({k: t[f"iaqi_{k}"] for k in iaqis}, t._regime),
         **{f"r_{c}": t[f"_u_{c}"].cast("float64") / scale[c] for c in DAILY_COLUMNS},
     ).drop("_regime", *(f"_u_{c}" for c in DAILY_COLUMNS),
-           *((f"_nm_{p}" for p in T.POLLUTANTS) if not_measured is not None else ()))
+           *((f"_nm_{p}" for p in tables.POLLUTANTS) if not_measured is not None else ()))
 
 
 def station_keys(registry: pa.Table, by: str) -> ir.Table:
@@ -234,14 +244,14 @@ def daily_values(
         raise ValueError(f"未知分组 / unknown grouping: {by!r} (expected one of {', '.join(GROUPINGS)})")
     sd = station_daily(hourly)
     if by == "station":
-        table = daily_aqi(sd.rename(key="station"), standard=standard, not_measured=A.not_measured_by_design(registry))
+        table = daily_aqi(sd.rename(key="station"), standard=standard, not_measured=not_measured_by_design(registry))
         extra = [table.key.name("station")]
     else:
         if registry is None:
             raise ValueError(f"--by {by} 需要站点名录 --stations / --by {by} needs a station registry (--stations)")
         keys = station_keys(registry, by)
         table = daily_aqi(group_daily(sd, keys, hourly=hourly, o3_order=o3_order), standard=standard,
-                          not_measured=A.not_measured_by_design(registry, keys))
+                          not_measured=not_measured_by_design(registry, keys))
         extra = [table.stations]
     iaqi_cols = [c for c in table.columns if c.startswith("iaqi_")]
     return table.select(

@@ -1,41 +1,105 @@
-"""Plan measures 16.x (PM2.5) and 17.x (优良天数比率) as tidy observation rows, computed from hourly data.
+"""Plan measures computed from hourly station data, as tidy observation rows.
 
-Measure ids of the Ganzhou plan: 16.1 PM2.5 中心城区, 16.2 PM2.5 县级及以上城市, 17.1 优良天数比率 中心城区,
-17.2 优良天数比率 县级及以上城市. The observation store (issue 3) takes these rows with their provenance.
+Which measure is computed, and over which stations, is the plan's word: its bindings (``computed_by`` in the plan
+file, :class:`meili.standards.computations.AirScope`) name an HJ 663 annual statistic (``air.pm25_annual_mean``,
+``air.good_day_rate`` …) and a station set (a region group, or a city or county). This module knows no plan's
+numbering. The observation store takes the rows with their provenance (:mod:`meili.ingest.computed`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
-from meili.standards.air import annual as N
-from meili.standards.air import aqi as A
-from meili.standards.air import daily as D
+from meili.observation import OBSERVATION_COLUMNS, OBSERVATION_SCHEMA, Quality, observation_table
+from meili.standards.air.annual import period_statistics
+from meili.standards.air.aqi import not_measured_by_design
+from meili.standards.air.daily import daily_aqi, group_daily, station_daily, station_keys
+from meili.standards.computations import AirScope, BindingParams, computation, resolve_plan
 
-OBSERVATION_COLUMNS = ("plan", "region", "measure", "year", "value", "state", "unit", "source", "note")
-CENTRAL_URBAN = "central_urban"
-COUNTY_LEVEL_CITIES = "county_level_cities"
-OBSERVATION_SCHEMA = pa.schema([
-    ("plan", pa.string()), ("region", pa.string()), ("measure", pa.string()), ("year", pa.int64()),
-    ("value", pa.float64()), ("state", pa.string()), ("unit", pa.string()), ("source", pa.string()),
-    ("note", pa.string()),
-])
+if TYPE_CHECKING:
+    from meili.plan import Plan
+
+__all__ = ["OBSERVATION_COLUMNS", "OBSERVATION_SCHEMA", "plan_indicators", "scope_stations"]
 
 
-def central_urban_keys(registry: pa.Table, city_code: str) -> ir.Table:
-    """Stations of the 中心城区 group: the registry's ``central_urban`` group when it has one, else every
-    assessment station of the city (the national-control sites, background sites excluded)."""
-    groups = D.station_keys(registry, "group")
-    member = groups.filter(groups.key == CENTRAL_URBAN)
-    if member.count().to_pyarrow().as_py() > 0:
-        return member
+def scope_stations(registry: pa.Table, scope: AirScope, city_code: str) -> ir.Table:
+    """The assessment stations (background sites excluded, HJ 663) of a binding's scope: ``station``.
+
+    ``group``: the stations the registry's ``groups`` column puts in it; when there are none and the binding has
+    ``fallback: city``, every assessment station of ``city_code`` (the national station list has no groups).
+    ``region``: the stations whose ``city_code`` or ``region_code`` is that code.
+    """
     reg = ibis.memtable(registry)
-    reg = reg.filter((reg.kind != "background") & (reg.city_code == city_code))
-    return reg.select("station", key=ibis.literal(CENTRAL_URBAN))
+    assessment = reg.filter(reg.kind != "background")
+    if scope.region is not None:
+        return assessment.filter((assessment.city_code == scope.region)
+                                 | (assessment.region_code == scope.region)).select("station")
+    groups = station_keys(registry, "group")
+    member = groups.filter(groups.key == scope.group).select("station")
+    if scope.fallback == "city" and member.count().to_pyarrow().as_py() == 0:
+        return assessment.filter(assessment.city_code == city_code).select("station")
+    return member
+
+
+def _annual(sd: ir.Table, registry: pa.Table, keys: ir.Table, *, year: int, standard: str) -> list[dict]:
+    """HJ 663 statistics of ``year`` per key of ``keys`` (``station, key``)."""
+    daily = daily_aqi(group_daily(sd, keys), standard=standard, not_measured=not_measured_by_design(registry, keys))
+    stats = period_statistics(daily, period="year", year=year)
+    return stats.filter(stats.period == str(year)).to_pyarrow().to_pylist()
+
+
+def _label(scope: AirScope) -> str:
+    return f"group {scope.group}" if scope.group is not None else f"region {scope.region}"
+
+
+def _stations_rows(sd, registry, scope: AirScope, measures, *, year, standard, city_code, source) -> list[dict]:
+    """``aggregate: stations``: one value for the whole station set (HJ 663 group day = mean of its stations)."""
+    stations = scope_stations(registry, scope, city_code)
+    got = _annual(sd, registry, stations.select("station", key=ibis.literal(scope.scope)), year=year,
+                  standard=standard)
+    scope_days = sd.semi_join(stations, "station").filter(lambda t: t.pm25.notnull())
+    station_days = scope_days.count().to_pyarrow().as_py()
+    n_stations = scope_days.station.nunique().to_pyarrow().as_py()
+    if not got:
+        label = scope.scope.replace("_", "-")
+        return [dict(region=scope.scope, measure=m, value=None, state=Quality.MISSING, unit=c.unit,
+                     note=f"no data for {year} at {n_stations} {label} stations; files: {source}")
+                for m, c in measures]
+    s = got[0]
+    state = Quality.MEASURED if s["complete"] else Quality.INCOMPLETE
+    note = (f"valid days (AQI) {s['valid_days']}; valid PM2.5 station-days {station_days} over {n_stations} "
+            f"stations; HJ 663 complete: {s['complete']}; files: {source}")
+    return [dict(region=scope.scope, measure=m, value=s[c.statistic], state=state, unit=c.unit, note=note)
+            for m, c in measures]
+
+
+def _counties_rows(sd, registry, scope: AirScope, measures, *, year, standard, city_code, source) -> list[dict]:
+    """``aggregate: mean_of_counties``: the arithmetic mean over the counties (``region_code``) of the station set
+    of their annual values ([R] reference/measures.md: 县年均的算术平均), 1 decimal."""
+    stations = scope_stations(registry, scope, city_code)
+    reg = ibis.memtable(registry)
+    county_keys = reg.semi_join(stations, "station").select("station", key=reg.region_code)
+    stats = []
+    if county_keys.count().to_pyarrow().as_py() > 0:
+        stats = _annual(sd, registry, county_keys, year=year, standard=standard)
+    if not stats:
+        return [dict(region=scope.scope, measure=m, value=None, state=Quality.MISSING, unit=c.unit,
+                     note=f"无县级站点数据 / no station of {_label(scope)} in the registry or data; files: {source}")
+                for m, c in measures]
+    state = Quality.MEASURED if all(c["complete"] for c in stats) else Quality.INCOMPLETE
+    note = f"mean of {len(stats)} counties ({', '.join(sorted(c['key'] for c in stats))}); files: {source}"
+    rows = []
+    for m, c in measures:
+        values = [s[c.statistic] for s in stats if s[c.statistic] is not None]
+        rows.append(dict(region=scope.scope, measure=m, value=round(sum(values) / len(values), 1) if values else None,
+                         state=state, unit=c.unit, note=note))
+    return rows
 
 
 def plan_indicators(
@@ -44,68 +108,40 @@ def plan_indicators(
     *,
     year: int,
     sources: list[str | Path],
-    plan: str = "ganzhou",
-    city_code: str = "360700",
+    bindings: Mapping[str, BindingParams | Mapping] | None = None,
+    plan: str | Path | Plan = "ganzhou",
+    city_code: str | None = None,
     standard: str = "auto",
 ) -> pa.Table:
-    """Observation rows ``plan,region,measure,year,value,state,unit,source,note`` for measures 16.1/16.2/17.1/17.2.
+    """Observation rows ``plan, region, measure, year, value, state, unit, source, note`` (OBSERVATION_SCHEMA):
+    one per measure bound to an air computation, for its scope (``region`` = the group id or region code).
 
-    中心城区 (16.1, 17.1): the annual PM2.5 mean (μg/m³, GB/T 8170 integer) and 优良天数比率 (%, 1 decimal) of the
-    group's daily values (HJ 663: group day = mean of its valid assessment stations). 县级及以上城市 (16.2, 17.2):
-    the arithmetic mean over the counties (``region_code``) of the stations in group ``county_level_cities``
-    ([R] reference/measures.md: 县年均的算术平均); with no such stations the rows have state ``missing``.
-    ``state`` is ``measured`` when the year meets GB 3095 表4 (≥ 324 days, ≥ 27 a month, 25 in February),
-    else ``incomplete``. ``note`` gives valid days, valid station-days and the input files.
+    ``bindings``: measure id → binding (:attr:`meili.plan.Plan.bindings`, or mappings as a plan file writes
+    them); None: the bindings of ``plan`` (a built-in plan id, a plan file or a :class:`~meili.plan.Plan`,
+    :func:`meili.plan.load_plan`). Bindings of other domains are skipped.
+    ``city_code``: the city of a ``fallback: city`` (None: the plan's region).
+
+    ``aggregate: stations`` — the annual statistic (PM2.5 mean: μg/m³, GB/T 8170 integer; 优良天数比率: %,
+    1 decimal) of the set's daily values (HJ 663: group day = mean of its valid assessment stations).
+    ``aggregate: mean_of_counties`` — the arithmetic mean over the counties (``region_code``) of the set; with
+    no such stations the rows are ``missing``. ``state`` is the quality flag :class:`meili.observation.Quality`:
+    ``measured`` when the year meets GB 3095 表4 (≥ 324 days, ≥ 27 a month, 25 in February) — for a mean of
+    counties, every county — else ``incomplete``. ``note`` gives valid days, valid station-days and the files.
+    Rows come per scope (in the order of the bindings' first appearance), then in the bindings' order.
     """
+    plan_id, bound, city_code = resolve_plan(plan, bindings, city_code, "air")
     source = "; ".join(str(s) for s in sources)
-    sd = D.station_daily(hourly).filter(lambda t: t.date.year() == year).view()
+    scopes: dict[tuple, tuple[AirScope, list]] = {}
+    for measure, binding in bound.items():
+        assert isinstance(binding, AirScope)
+        scopes.setdefault(binding.scope_key, (binding, []))[1].append((measure, computation(binding.computation)))
     rows: list[dict] = []
-
-    central = central_urban_keys(registry, city_code)
-    daily = D.daily_aqi(D.group_daily(sd, central), standard=standard,
-                        not_measured=A.not_measured_by_design(registry, central))
-    stats = N.period_statistics(daily, period="year", year=year).filter(lambda t: t.period == str(year))
-    got = stats.to_pyarrow().to_pylist()
-    central_days = sd.semi_join(central, "station").filter(lambda t: t.pm25.notnull())
-    station_days = central_days.count().to_pyarrow().as_py()
-    n_stations = central_days.station.nunique().to_pyarrow().as_py()
-    if got:
-        s = got[0]
-        state = "measured" if s["complete"] else "incomplete"
-        note = (f"valid days (AQI) {s['valid_days']}; valid PM2.5 station-days {station_days} over {n_stations} "
-                f"stations; HJ 663 complete: {s['complete']}; files: {source}")
-        rows.append(dict(region=CENTRAL_URBAN, measure="16.1", value=s["pm25"], state=state, unit="μg/m³", note=note))
-        rows.append(dict(region=CENTRAL_URBAN, measure="17.1", value=s["good_rate"], state=state, unit="%", note=note))
-    else:
-        for measure, unit in (("16.1", "μg/m³"), ("17.1", "%")):
-            rows.append(dict(region=CENTRAL_URBAN, measure=measure, value=None, state="missing", unit=unit,
-                             note=f"no data for {year} at {n_stations} central-urban stations; files: {source}"))
-
-    groups = D.station_keys(registry, "group")
-    counties = groups.filter(groups.key == COUNTY_LEVEL_CITIES).select("station")
-    reg = ibis.memtable(registry)
-    county_keys = reg.semi_join(counties, "station").select("station", key=reg.region_code)
-    county_stats = []
-    if county_keys.count().to_pyarrow().as_py() > 0:
-        cdaily = D.daily_aqi(D.group_daily(sd, county_keys), standard=standard,
-                             not_measured=A.not_measured_by_design(registry, county_keys))
-        county_stats = (N.period_statistics(cdaily, period="year", year=year)
-                        .filter(lambda t: t.period == str(year)).to_pyarrow().to_pylist())
-    if county_stats:
-        pm = [c["pm25"] for c in county_stats if c["pm25"] is not None]
-        good = [c["good_rate"] for c in county_stats if c["good_rate"] is not None]
-        state = "measured" if all(c["complete"] for c in county_stats) else "incomplete"
-        note = (f"mean of {len(county_stats)} counties ({', '.join(sorted(c['key'] for c in county_stats))}); "
-                f"files: {source}")
-        rows.append(dict(region=COUNTY_LEVEL_CITIES, measure="16.2", value=round(sum(pm) / len(pm), 1) if pm else None,
-                         state=state, unit="μg/m³", note=note))
-        rows.append(dict(region=COUNTY_LEVEL_CITIES, measure="17.2",
-                         value=round(sum(good) / len(good), 1) if good else None, state=state, unit="%", note=note))
-    else:
-        for measure, unit in (("16.2", "μg/m³"), ("17.2", "%")):
-            rows.append(dict(region=COUNTY_LEVEL_CITIES, measure=measure, value=None, state="missing", unit=unit,
-                             note="无县级站点数据 / no station of group county_level_cities in the registry or "
-                                  f"data; files: {source}"))
+    if scopes:
+        sd = station_daily(hourly).filter(lambda t: t.date.year() == year).view()
+        for scope, measures in scopes.values():
+            compute = _counties_rows if scope.aggregate == "mean_of_counties" else _stations_rows
+            rows += compute(sd, registry, scope, measures, year=year, standard=standard, city_code=city_code or "",
+                            source=source)
     for r in rows:
-        r.update(plan=plan, year=year, source=source)
-    return pa.Table.from_pylist(rows, schema=OBSERVATION_SCHEMA)
+        r.update(plan=plan_id, year=year, source=source)
+    return observation_table(rows)

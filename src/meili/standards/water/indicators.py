@@ -1,44 +1,37 @@
-"""Plan indicators from section classes: measures 18.x and 19.x of the Ganzhou plan as tidy observation rows.
+"""Plan measures from section classes, as tidy observation rows.
 
-18.1 地表水水质优良比例（国考断面）, 18.2 地表水水质优良比例（省考断面）, 19.1 达到或好于Ⅱ类水体比例（省考）,
-19.2 Ⅴ类及劣Ⅴ类水比例 — proportions of sections over the sections with a valid annual class
-(地表水环境质量评价办法（试行）; annual class from annual means, GB 3838-2002 single-factor method).
+Which measure is computed is the plan's word: its bindings (``computed_by`` in the plan file,
+:class:`meili.standards.computations.SectionShare`) name ``water.section_share`` with the section levels and the
+classes counted — proportions of sections over the sections with a valid annual class (地表水环境质量评价办法（试行）;
+annual class from annual means, GB 3838-2002 single-factor method). This module knows no plan's numbering.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
+from meili.observation import OBSERVATION_SCHEMA, Quality
+from meili.standards.computations import BindingParams, SectionShare, computation, resolve_plan
 from meili.standards.water.classify import classify
 
+if TYPE_CHECKING:
+    from meili.plan import Plan
 
-@dataclass(frozen=True)
-class WaterMeasure:
-    """One plan measure: which sections (registry levels) and which classes count."""
-
-    measure: str
-    name_zh: str
-    levels: tuple[str, ...]
-    best_rank: int  # counted classes are ranks best_rank … worst_rank (1 = Ⅰ … 6 = 劣Ⅴ)
-    worst_rank: int
+__all__ = ["OBSERVATION_SCHEMA", "code_prefix", "plan_indicators"]
 
 
-GANZHOU_WATER_MEASURES: tuple[WaterMeasure, ...] = (
-    WaterMeasure("18.1", "地表水水质优良比例（国考监测断面）", ("national",), 1, 3),
-    WaterMeasure("18.2", "地表水水质优良比例（省考监测断面）", ("provincial",), 1, 3),
-    WaterMeasure("19.1", "达到或好于Ⅱ类水体比例（省考）", ("provincial",), 1, 2),
-    WaterMeasure("19.2", "Ⅴ类及劣Ⅴ类水比例（省考）", ("provincial",), 5, 6),
-)
-
-OBSERVATION_SCHEMA = pa.schema([
-    ("plan", pa.string()), ("region", pa.string()), ("measure", pa.string()), ("year", pa.int32()),
-    ("value", pa.float64()), ("state", pa.string()), ("unit", pa.string()), ("source", pa.string()),
-    ("note", pa.string()),
-])
+def code_prefix(code: str) -> str:
+    """The GB/T 2260 prefix shared by every region within ``code``: 36 for a province (360000), 3607 for a city
+    (360700), the code itself for a county."""
+    if code.endswith("0000"):
+        return code[:2]
+    return code[:4] if code.endswith("00") else code
 
 
 def plan_indicators(
@@ -46,37 +39,46 @@ def plan_indicators(
     sections: ir.Table,
     *,
     year: int,
-    plan: str = "ganzhou",
-    city_code: str = "360700",
+    bindings: Mapping[str, BindingParams | Mapping] | None = None,
+    plan: str | Path | Plan = "ganzhou",
+    city_code: str | None = None,
     source: str = "",
-    measures: tuple[WaterMeasure, ...] = GANZHOU_WATER_MEASURES,
 ) -> pa.Table:
-    """Observation rows ``plan, region, measure, year, value, state, unit, source, note`` for the city
-    (``city_code``: every registered section whose region code shares its first four digits) and each county
-    with registered sections of the measure's levels. ``value`` in %; ``state`` is ``measured``, or
-    ``missing`` (value null) when no section of the region has a valid class that year; ``note`` gives the
-    sections counted and left out, and the input.
+    """Observation rows ``plan, region, measure, year, value, state, unit, source, note`` (OBSERVATION_SCHEMA)
+    for each measure bound to ``water.section_share``: for the city (``city_code``: every registered section whose
+    region code lies within it) and each county with registered sections of the binding's levels (the binding's
+    ``regions`` chooses). ``value`` in %; ``state`` is ``measured``, or ``missing`` (value null) when no section
+    of the region has a valid class that year; ``note`` gives the sections counted and left out, and the input.
+
+    ``bindings``: measure id → binding (:attr:`meili.plan.Plan.bindings`, or mappings as a plan file writes
+    them); None: the bindings of ``plan`` (a built-in plan id, a plan file or a :class:`~meili.plan.Plan`).
+    ``city_code`` None: the plan's region. Bindings of other domains are skipped. Rows are ordered by measure,
+    then region.
     """
+    plan_id, bound, city_code = resolve_plan(plan, bindings, city_code, "water")
+    if not bound:
+        return OBSERVATION_SCHEMA.empty_table()
+    assert city_code is not None
     classes = classify(samples, sections, period="year", year=year).select("section", "class_rank")
-    prefix = city_code[:4]
-    registry = sections.filter(sections.region_code.cast("string").startswith(prefix))
+    registry = sections.filter(sections.region_code.cast("string").startswith(code_prefix(city_code)))
     registry = registry.select("section", "level", county=registry.region_code.cast("string"))
     both = registry.left_join(classes, "section").drop("section_right")
-    city = both.mutate(region=ibis.literal(city_code))
-    county = both.mutate(region=both.county)
-    regional = city.union(county)
+    parts = {"city": both.mutate(region=ibis.literal(city_code)), "counties": both.mutate(region=both.county)}
     tables = []
-    for m in measures:
-        chosen = regional.filter(regional.level.isin(m.levels))
+    for measure, binding in bound.items():
+        assert isinstance(binding, SectionShare)
+        regional = parts[binding.regions[0]]
+        for r in binding.regions[1:]:
+            regional = regional.union(parts[r])
+        chosen = regional.filter(regional.level.isin(binding.levels))
         counted = chosen.class_rank.notnull()
-        hit = counted & chosen.class_rank.between(m.best_rank, m.worst_rank)
+        hit = counted & chosen.class_rank.isin(binding.ranks)
         agg = chosen.group_by("region").aggregate(
             n_registered=chosen.section.nunique(),
             n_counted=chosen.section.nunique(where=counted),
             n_hit=chosen.section.nunique(where=hit),
         )
-        agg = agg.mutate(measure=ibis.literal(m.measure))
-        tables.append(agg)
+        tables.append(agg.mutate(measure=ibis.literal(measure)))
     rows = tables[0]
     for t in tables[1:]:
         rows = rows.union(t)
@@ -88,13 +90,13 @@ def plan_indicators(
         + " left out (no valid class); input: " + ibis.literal(source)
     )
     result = rows.select(
-        plan=ibis.literal(plan),
+        plan=ibis.literal(plan_id),
         region="region",
         measure="measure",
-        year=ibis.literal(year).cast("int32"),
+        year=ibis.literal(year),  # int32 by the schema below
         value=value,
-        state=ibis.ifelse(rows.n_counted > 0, "measured", "missing"),
-        unit=ibis.literal("%"),
+        state=ibis.ifelse(rows.n_counted > 0, Quality.MEASURED.value, Quality.MISSING.value),
+        unit=ibis.literal(computation("water.section_share").unit),
         source=ibis.literal(source),
         note=note,
     ).order_by(["measure", "region"])

@@ -3,6 +3,10 @@ Ibis expressions on DuckDB inside, Arrow tables out."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import ibis
 import pyarrow as pa
 
@@ -11,6 +15,10 @@ from meili.standards.water.classify import Period, classify, item_classes, perio
 from meili.standards.water.cwqi import change_ranking, group_cwqi, rank
 from meili.standards.water.indicators import plan_indicators
 from meili.standards.water.trophic import trophic_state
+
+if TYPE_CHECKING:
+    from meili.plan import Plan
+    from meili.standards.computations import BindingParams
 
 CLASSIFY_COLUMNS = ("section", "period", "class", "status", "main_pollutants")
 SUMMARY_COLUMNS = ("key", "n_sections", "share_i_iii", "share_i_ii", "share_v_worse", "share_worse_than_v",
@@ -76,8 +84,10 @@ def trophic_states(samples: pa.Table, sections: pa.Table, *, year: int, period: 
         *first, *[c for c in result.columns if c not in first]).to_pyarrow()
 
 
-def water_indicators(samples: pa.Table, sections: pa.Table, *, year: int, plan: str = "ganzhou",
-                     source: str = "") -> pa.Table:
-    """Measures 18.1, 18.2, 19.1, 19.2 as observation rows (see
-    :func:`meili.standards.water.indicators.plan_indicators`)."""
-    return plan_indicators(ibis.memtable(samples), ibis.memtable(sections), year=year, plan=plan, source=source)
+def water_indicators(samples: pa.Table, sections: pa.Table, *, year: int, plan: str | Path | Plan = "ganzhou",
+                     source: str = "", bindings: Mapping[str, BindingParams | Mapping] | None = None,
+                     city_code: str | None = None) -> pa.Table:
+    """The plan's measures bound to a water computation, as observation rows (see
+    :func:`meili.standards.water.indicators.plan_indicators`; ``bindings`` None: those of ``plan``)."""
+    return plan_indicators(ibis.memtable(samples), ibis.memtable(sections), year=year, plan=plan, source=source,
+                           bindings=bindings, city_code=city_code)
