@@ -11,6 +11,11 @@ internal error.
 ...                        expected=Text("数值", "a number")))
 >>> print(e.render("en"))
 a.csv, row 3, column value — found 'abc': not a number; expected a number
+>>> print(e.render("zh"))
+a.csv, 第 3 行, 列 value — 值 'abc': 不是数值；应为 数值
+
+A reader that finds many problems collects them (:class:`Collector`) and raises once; a rendered message lists the
+first :attr:`MeiliError.shown` and says how many more there are ("… 另有 N 个问题 / and N more problems").
 """
 
 from __future__ import annotations
@@ -48,6 +53,11 @@ def _text(value: str | Text | None, lang: Lang) -> str | None:
     return value.render(lang) if isinstance(value, Text) else value
 
 
+def title(kind: str, lang: Lang = "both") -> str:
+    """A problem kind's title from the catalog: ``未知区域 / unknown region`` (both), ``未知区域`` (zh)…"""
+    return label("problems", kind, lang, sep=" / ")
+
+
 @dataclass(frozen=True)
 class Problem:
     """One mistake in an input or a request. ``row`` is the row number a spreadsheet shows (header = 1).
@@ -75,12 +85,17 @@ class Problem:
             parts.append({"zh": f"列 {self.column}", "en": f"column {self.column}"}.get(lang, f"列 column {self.column}"))
         return ", ".join(parts)
 
+    @property
+    def message(self) -> str:
+        """The detail in both languages ("" when none): what the older ``ObservationIssue.message`` held."""
+        return _text(self.detail, "both") or ""
+
     def render(self, lang: Lang = "both") -> str:
         head = self.where(lang)
         if self.value is not None:
             found = {"zh": "值", "en": "found"}.get(lang, "值 found")
-            head += f" — {found} {self.value!r}"
-        text = label("problems", self.kind, lang)
+            head = f"{head} — {found} {self.value!r}" if head else f"{found} {self.value!r}"
+        text = title(self.kind, lang)
         detail, expected = _text(self.detail, lang), _text(self.expected, lang)
         if detail:
             text += f": {detail}"
@@ -97,10 +112,13 @@ class MeiliError(Exception):
     """An error a user can act on: bad input, an unknown plan or region, a store that cannot be used.
 
     Built from problems (or plain messages, read as problems of the class's ``kind``). ``total`` counts every
-    problem found when only the first ones are kept; ``str(e)`` renders all kept problems in both languages.
+    problem found when only the first ones are kept, ``counts`` the problems per kind (of all found); ``str(e)``
+    renders the first :attr:`shown` problems in both languages.
     """
 
     kind: str = "error"
+    #: How many problems :meth:`render` lists by default (a subclass may list more, e.g. an import's every issue).
+    shown: int = SHOWN
 
     def __init__(self, *problems: Problem | str | Text, total: int | None = None,
                  counts: dict[str, int] | None = None):
@@ -110,7 +128,8 @@ class MeiliError(Exception):
         self.counts = counts if counts is not None else dict(Counter(p.kind for p in self.problems))
         super().__init__(self.render())
 
-    def render(self, lang: Lang = "both", shown: int = SHOWN) -> str:
+    def render(self, lang: Lang = "both", shown: int | None = None) -> str:
+        shown = self.shown if shown is None else shown
         lines = [p.render(lang) for p in self.problems[:shown]]
         more = self.total - min(len(self.problems), shown)
         if more > 0:
@@ -122,7 +141,7 @@ class MeiliError(Exception):
         """A JSON-ready form for web front doors: kind, message, and every problem's fields."""
         return {
             "error": self.kind, "message": self.render(lang), "total": self.total,
-            "problems": [{"kind": p.kind, "title": label("problems", p.kind, lang), "file": p.file,
+            "problems": [{"kind": p.kind, "title": title(p.kind, lang), "file": p.file,
                           "sheet": p.sheet, "row": p.row, "column": p.column, "value": p.value,
                           "expected": _text(p.expected, lang), "detail": _text(p.detail, lang)}
                          for p in self.problems],
@@ -155,6 +174,52 @@ class OutputError(MeiliError):
 
 def problems_of(errors: Iterable[MeiliError]) -> list[Problem]:
     return [p for e in errors for p in e.problems]
+
+
+class Collector:
+    """Problems gathered while checking an input, raised together as one error.
+
+    ``add`` keeps a problem; ``add_counted`` keeps the first problems of a group and counts the whole group (a query
+    that found 10,000 bad rows returns the first few and the count). ``raise_if_any(InputError)`` raises once.
+
+    >>> c = Collector()
+    >>> c.add(Problem("missing_column", file="a.csv", column="time"))
+    >>> c.add_counted([Problem("invalid_time", file="b.csv", row=2)], total=7)
+    >>> (len(c.problems), c.total, dict(c.counts))
+    (2, 8, {'missing_column': 1, 'invalid_time': 7})
+    """
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+        self.counts: Counter[str] = Counter()
+
+    def add(self, problem: Problem) -> None:
+        self.problems.append(problem)
+        self.counts[problem.kind] += 1
+
+    def add_counted(self, problems: Iterable[Problem], total: int, kind: str | None = None) -> None:
+        """Keep ``problems`` (the first of a group) and count ``total`` problems of ``kind`` (their kind)."""
+        kept = list(problems)
+        self.problems += kept
+        key = kind or (kept[0].kind if kept else "error")
+        self.counts[key] += max(total, len(kept))
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def __bool__(self) -> bool:
+        return self.total > 0
+
+    def __len__(self) -> int:
+        return self.total
+
+    def error(self, cls: type[MeiliError] = MeiliError, **kwargs) -> MeiliError:
+        return cls(*self.problems, total=self.total, counts=dict(self.counts), **kwargs)
+
+    def raise_if_any(self, cls: type[MeiliError] = MeiliError, **kwargs) -> None:
+        if self:
+            raise self.error(cls, **kwargs)
 
 
 Severity = Literal["error", "warning"]

@@ -24,14 +24,18 @@ def catalog() -> dict[str, dict[str, dict[str, str]]]:
     return yaml.safe_load(text)
 
 
-def label(section: str, key: str, lang: Lang = "both") -> str:
-    """The label of ``key`` in ``section``; an unknown key is shown as it is (never an error while reporting one)."""
+def label(section: str, key: str, lang: Lang = "both", sep: str = " ") -> str:
+    """The label of ``key`` in ``section``; an unknown key is shown as it is (never an error while reporting one).
+
+    ``sep`` joins the two languages of ``"both"``: a space for headers and statuses (``已达标 achieved``), ``" / "``
+    for problem titles inside a sentence (``未知区域 / unknown region``).
+    """
     entry = catalog().get(section, {}).get(key)
     if entry is None:
         return key
     if lang == "both":
         zh, en = entry["zh"], entry["en"]
-        return zh if zh == en else f"{zh} {en}"
+        return zh if zh == en else f"{zh}{sep}{en}"
     return entry[lang]
 
 

@@ -89,7 +89,8 @@ def test_rank_csv():
     assert (by["360702"]["rank"], by["360702"]["rank_change"]) == ("1", "1")
     assert (by["360703"]["rank"], by["360703"]["rank_change"]) == ("2", "-1")
     r = run("rank", "-y", "2023", "--method", "magic", "--observations", OBS)
-    assert r.exit_code == 1 and "unknown method" in r.output
+    # issue 15 #7: a choice is checked while parsing (exit 2, click's usage error), before any input is read
+    assert r.exit_code == 2 and "magic" in r.output and "efficacy" in r.output
 
 
 def test_observations_file_is_checked_as_an_import_is(tmp_path):

@@ -36,7 +36,7 @@ def test_bad_value_names_file_row_column_value_and_expectation(tmp_path):
         read_samples(path)
     message = str(error.value)
     assert str(path) in message
-    assert "第 3 行" in message and "row 3" in message and "'nh3n'" in message and "'abc'" in message
+    assert "第 3 行" in message and "row 3" in message and "column nh3n" in message and "'abc'" in message
     assert "0.01L" in message
 
 
@@ -46,7 +46,7 @@ def test_bad_date_and_unknown_section_are_errors(tmp_path):
     with pytest.raises(WaterInputError) as error:
         read_samples(path, registry)
     message = str(error.value)
-    assert "'date'" in message and "'2024-13-05'" in message
+    assert "column date" in message and "'2024-13-05'" in message
     assert "未知断面" in message and "unknown section" in message and "'B'" in message
 
 
@@ -59,13 +59,13 @@ def test_registry_errors_and_normalised_values(tmp_path):
     with pytest.raises(WaterInputError) as error:
         read_sections(bad)
     message = str(error.value)
-    assert "'kind'" in message and "'sea'" in message
-    assert "'region_code'" in message and "'3607'" in message
-    assert "'target_class'" in message and "'Ⅵ'" in message
+    assert "column kind" in message and "'sea'" in message
+    assert "column region_code" in message and "'3607'" in message
+    assert "column target_class" in message and "'Ⅵ'" in message
 
 
 def test_missing_column_is_an_error(tmp_path):
-    with pytest.raises(WaterInputError, match="缺少列 'date'"):
+    with pytest.raises(WaterInputError, match="列 column date: 缺少列 / missing column"):
         read_samples(write(tmp_path, "s.csv", "section,nh3n\nA,1\n"))
 
 

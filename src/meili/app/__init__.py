@@ -148,10 +148,19 @@ class Meili:
             return None
         return [self.regions.resolve(k) for k in keys]
 
-    def evaluable_plan(self, plan: str | Path, year: int | None = None) -> Plan:
+    def evaluable_plan(self, plan: str | Path, year: int | None = None, *, reporting: bool = False) -> Plan:
         """The plan, refused when it has no measures, or when ``year`` lies outside its base year … last milestone
-        (a status before the base year, or after the last target, means nothing)."""
+        (a status before the base year, or after the last target, means nothing). ``reporting``: the year of a
+        value to record, which may go back as far as an import accepts (history for trends)."""
         p = self.plan(plan)
+        if reporting and year is not None:
+            from meili.ingest.observations import YEARS_BEFORE_BASE
+
+            first = p.base_year - YEARS_BEFORE_BASE
+            if not first <= year <= max(p.milestones):
+                raise RequestError(Problem("year_outside_plan", column="year", value=str(year), expected=Text(
+                    f"{first}–{max(p.milestones)}", f"{first}–{max(p.milestones)} (the years {p.id} accepts)")))
+            year = None
         if not p.measures:
             raise RequestError(Problem("invalid_request", value=p.id, detail=Text(
                 f"规划 {p.id} 没有测度（只有类别），无法评估、填报或计算",
@@ -402,7 +411,7 @@ class Meili:
         """The plan's air measures (PM2.5, 优良天数比率 …) computed from the hourly data, as observation rows."""
         from meili.standards.air.indicators import plan_indicators
 
-        self.evaluable_plan(plan, year)
+        self.evaluable_plan(plan, year, reporting=True)
         air.require_year(year)
         srcs = [str(s) for s in (sources if sources is not None else air.files)]
         return self.hooks.run("计算指标 / computing the indicators", lambda: plan_indicators(
@@ -478,7 +487,7 @@ class Meili:
     def water_indicators(self, data, *, plan: str = "ganzhou", year: int, source: str = "") -> pa.Table:
         from meili.standards.water.pipeline import water_indicators
 
-        self.evaluable_plan(plan, year)
+        self.evaluable_plan(plan, year, reporting=True)
         self._water_year(data, year)
         return water_indicators(data.samples, data.sections, year=year, plan=plan, source=source)
 

@@ -152,7 +152,8 @@ def write_table(table, output: Path | str, run=None, *, inputs: Iterable[Path | 
 
     An Ibis table is written by its engine (DuckDB streams it to the file: a national year is never held in
     memory), except to .xlsx, which holds at most 1,048,575 rows. ``run(label, work, backend)`` runs the write (a
-    front door passes one that shows progress). ``headers``: column titles for .xlsx (e.g. Chinese).
+    front door passes one that shows progress). ``headers``: column titles for .xlsx (default: the catalog's
+    "区域 region" for known columns).
     """
     import pyarrow as pa
 
@@ -243,9 +244,12 @@ def _write_xlsx(table, path: Path, headers: dict[str, str] | None) -> None:
         raise OutputError(Problem("invalid_output", file=str(path), value=str(table.num_rows), detail=Text(
             "行数超过 Excel 上限", "more rows than Excel holds"), expected=Text(
             f"少于 {XLSX_MAX_ROWS:,} 行（请改用 .csv 或 .parquet）", f"fewer than {XLSX_MAX_ROWS:,} rows (write .csv or .parquet)")))
+    from meili.i18n import label
+
     book = Workbook(write_only=True)
     sheet = book.create_sheet("data")
-    sheet.append([(headers or {}).get(c, c) for c in table.column_names])
+    # Chinese first: a known column's header is "区域 region"; any other keeps its name.
+    sheet.append([(headers or {}).get(c) or label("columns", c, "both") for c in table.column_names])
     safe = neutralise_arrow(table)
     for batch in safe.to_batches(10_000):
         for row in zip(*(col.to_pylist() for col in batch.columns), strict=True):
@@ -267,7 +271,8 @@ def write_rows_csv(rows: Sequence[dict], columns: Sequence[str], stream) -> None
     """Rows as CSV on a text stream (standard output), text made safe; None as an empty cell."""
     import csv
 
-    w = csv.DictWriter(stream, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
+    # RFC 4180 line ends: the csv module then quotes a field holding a carriage return, which it would not with "\n"
+    w = csv.DictWriter(stream, fieldnames=list(columns), extrasaction="ignore", lineterminator="\r\n")
     w.writeheader()
     w.writerows({c: _csv_cell(r.get(c)) for c in columns} for r in rows)
 

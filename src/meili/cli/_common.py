@@ -62,9 +62,19 @@ class OutputFormat(StrEnum):
     json = "json"
 
 
+#: What to type next, for the kinds of problem a command can answer (the library names no command or option).
+HINTS = {
+    "not_a_workspace": "创建工作区 / create one: meili init {file}  （或用 / or pass --workspace DIR）",
+    "store_busy": "稍后重试，或设置 MEILI_LOCK_TIMEOUT 延长等待 / try again later, or wait longer with MEILI_LOCK_TIMEOUT=SECONDS",
+}
+
+
 def print_error(error: MeiliError) -> None:
     # Escaped: messages quote user input and plan texts such as "[22.01]", which rich would read as markup.
     err_console.print(f"[bold red]错误 / error[/]\n{escape(str(error))}", highlight=False, markup=True, soft_wrap=True)
+    hints = dict.fromkeys(HINTS[p.kind].format(file=p.file or "DIR") for p in error.problems if p.kind in HINTS)
+    for hint in hints:
+        err_console.print(f"[dim]提示 / hint:[/] {escape(hint)}", highlight=False, soft_wrap=True)
 
 
 def _internal_error(error: BaseException) -> None:

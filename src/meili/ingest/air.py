@@ -10,8 +10,10 @@ Formats (detected from the header, or forced):
 Every reader returns the canonical hourly table as an Ibis expression on one DuckDB connection:
 ``station`` (string), ``time`` (timestamp, the hour's END label), ``label`` (the input's own label) and
 ``so2,no2,co,o3,pm10,pm25`` (float64), ``published_aqi`` (the CNEMC files' AQI row, else NULL). Empty, negative, non-numeric or flagged values become NULL (invalid data,
-never zero). Structure errors (missing/unknown columns, unparsable time, unknown station) raise
-:class:`AirInputError` naming the file, row, column and value.
+never zero). Structure errors (missing/unknown columns, unparsable time, unknown station) raise one
+:class:`AirInputError` (a :class:`meili.errors.MeiliError`) after every file has been checked: its problems name the
+file, row, column and value; per file and kind of problem the first rows are listed and the rest counted. The rows
+are checked by DuckDB queries, never by a Python loop over rows.
 """
 
 from __future__ import annotations
@@ -23,11 +25,15 @@ from functools import partial
 from importlib import resources
 from pathlib import Path
 
+import duckdb
 import ibis
 import ibis.expr.types as ir
+import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
+
+from meili.errors import Collector, InputError, Problem, Text
 
 POLLUTANTS = ("so2", "no2", "co", "o3", "pm10", "pm25")
 CNEMC_TYPES = {"SO2": "so2", "NO2": "no2", "CO": "co", "O3": "o3", "PM10": "pm10", "PM2.5": "pm25"}
@@ -44,22 +50,68 @@ REGISTRY_OPTIONAL = ("kind", "groups", "city", "not_measured")
 NATIONAL_REGISTRY = ("监测点编码", "监测点名称", "城市", "经度", "纬度", "对照点")
 
 
-class AirInputError(ValueError):
-    """Bad air-quality input: names the file, row, column, the value and what was expected (中文 / English)."""
+#: Offending rows listed per file and kind of problem; the others are counted ("… 另有 N 个问题 / and N more").
+ROWS_PER_KIND = 5
+_IN_REGISTRY = Text("站点名录中的站点", "a station listed in the station registry")
+_READABLE = Text("UTF-8 CSV 或 Parquet 文件", "a UTF-8 CSV or Parquet file")
+_HEADERS = Text("表头 date,hour,type,… 或 station,time,so2,… 或 station,time,pollutant,value",
+                "a header date,hour,type,… or station,time,so2,… or station,time,pollutant,value")
 
-    def __init__(self, file: str | Path, row: int | None, column: str | None, value: object,
-                 expected_zh: str, expected_en: str) -> None:
-        self.file, self.row, self.column, self.value = str(file), row, column, value
-        where_zh = f"{file}" + (f" 第 {row} 行" if row is not None else "") + (f" 列 {column}" if column else "")
-        where_en = f"{file}" + (f", row {row}" if row is not None else "") + (f", column {column}" if column else "")
-        super().__init__(
-            f"{where_zh}: 值 {value!r} 无效，应为{expected_zh} / {where_en}: invalid value {value!r}, expected {expected_en}"
-        )
+
+class AirInputError(InputError, ValueError):
+    """Bad air-quality input: every problem found in every file, each naming the file, row, column, the value and
+    what was expected (:class:`meili.errors.Problem`). ``file``, ``row``, ``column`` and ``value`` are those of the
+    first problem."""
+
+    kind = "air_input"
+
+    def _first(self, name: str):
+        return getattr(self.problems[0], name) if self.problems else None
+
+    @property
+    def file(self) -> str | None:
+        return self._first("file")
+
+    @property
+    def row(self) -> int | None:
+        return self._first("row")
+
+    @property
+    def column(self) -> str | None:
+        return self._first("column")
+
+    @property
+    def value(self) -> str | None:
+        return self._first("value")
+
+
+def _problem(kind: str, file: str | Path | None, row: int | None = None, column: str | None = None,
+             value: object = None, expected: Text | None = None, detail: Text | None = None) -> Problem:
+    return Problem(kind, file=None if file is None else str(file), row=row, column=column,
+                   value=None if value is None else str(value), expected=expected, detail=detail)
+
+
+def _add_grouped(collector: Collector, problems: list[Problem]) -> None:
+    """Problems of one file: the first :data:`ROWS_PER_KIND` of each kind kept, all counted."""
+    kinds: dict[str, list[Problem]] = {}
+    for p in problems:
+        kinds.setdefault(p.kind, []).append(p)
+    for kind, group in kinds.items():
+        collector.add_counted(group[:ROWS_PER_KIND], len(group), kind)
 
 
 # --- inputs ----------------------------------------------------------------------------------------------------
 def expand_inputs(inputs: list[str | Path]) -> list[Path]:
-    """Files from paths, folders (their *.csv and *.parquet) and globs, sorted, duplicates removed."""
+    """Files from paths, folders (their *.csv and *.parquet) and globs, sorted, duplicates removed.
+
+    Every input that names nothing is reported (one :class:`AirInputError` listing them all)."""
+    problems = Collector()
+    files = _expand(inputs, problems)
+    problems.raise_if_any(AirInputError)
+    return files
+
+
+def _expand(inputs: list[str | Path], problems: Collector) -> list[Path]:
     files: list[Path] = []
     for item in inputs:
         path = Path(item)
@@ -70,7 +122,8 @@ def expand_inputs(inputs: list[str | Path]) -> list[Path]:
         else:
             matches = sorted(Path(p) for p in glob.glob(str(item)))
             if not matches:
-                raise AirInputError(item, None, None, str(item), "存在的文件、目录或通配符", "an existing file, folder or glob")
+                problems.add(_problem("file_not_found", item, expected=Text("存在的文件、目录或通配符",
+                                                                             "an existing file, folder or glob")))
             files += [p for p in matches if p.is_file()]
     seen: dict[Path, None] = {}
     for f in files:
@@ -85,9 +138,17 @@ def _header(path: Path) -> list[str]:
         return [c.strip() for c in next(csv.reader(fh), [])]
 
 
-def detect_format(path: Path) -> str:
-    """``cnemc``, ``wide`` or ``long`` from the header; an AirInputError when none fits."""
-    header = _header(path)
+def _readable_header(path: Path, problems: Collector) -> list[str] | None:
+    """The header, or None with an ``unreadable_file`` problem (binary, not UTF-8, a damaged Parquet file…)."""
+    try:
+        return _header(path)
+    except (OSError, UnicodeDecodeError, csv.Error, pa.ArrowException) as e:
+        problems.add(_problem("unreadable_file", path, detail=Text(f"无法读取表头：{e}", f"cannot read the header: {e}"),
+                              expected=_READABLE))
+        return None
+
+
+def _format_of(header: list[str]) -> str | None:
     lower = [c.lower() for c in header]
     if lower[:3] == ["date", "hour", "type"]:
         return "cnemc"
@@ -95,28 +156,43 @@ def detect_format(path: Path) -> str:
         return "long"
     if "station" in lower and "time" in lower:
         return "wide"
-    raise AirInputError(path, 1, None, ",".join(header[:8]),
-                        "表头 date,hour,type,… 或 station,time,so2,… 或 station,time,pollutant,value",
-                        "a header date,hour,type,… or station,time,so2,… or station,time,pollutant,value")
-
-
-def _find_row(path: Path, column: str, value: str) -> int | None:
-    """Error path only: the 1-based line (header = 1) where ``column`` holds ``value``."""
-    if path.suffix.lower() == ".parquet":
-        col = pq.read_table(path, columns=[column]).column(column).to_pylist()
-        return next((i + 2 for i, v in enumerate(col) if str(v) == value), None)
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        reader = csv.reader(fh)
-        header = [c.strip() for c in next(reader)]
-        idx = header.index(column)
-        for line, row in enumerate(reader, start=2):
-            if idx < len(row) and row[idx].strip() == value:
-                return line
     return None
 
 
+def detect_format(path: Path) -> str:
+    """``cnemc``, ``wide`` or ``long`` from the header; an AirInputError when none fits."""
+    header = _header(path)
+    fmt = _format_of(header)
+    if fmt is None:
+        raise AirInputError(_problem("unrecognised_header", path, 1, value=",".join(header[:8]), expected=_HEADERS))
+    return fmt
+
+
+def _header_problems(path: Path, header: list[str], fmt: str, listed: set[str] | None) -> list[Problem]:
+    """What is wrong with a file's header for its format (and, for CNEMC files, stations not in the registry)."""
+    if fmt == "cnemc":
+        if header[:3] != ["date", "hour", "type"]:
+            return [_problem("missing_column", path, 1, "date,hour,type", ",".join(header[:3]),
+                             Text("表头以 date,hour,type 开头", "a header starting date,hour,type"))]
+        problems = [_problem("empty_cell", path, 1, f"#{i}", "", Text("站点编码", "a station code"))
+                    for i, name in enumerate(header[3:], start=4) if not name]
+        if listed is not None:
+            problems += [_problem("unknown_station", path, 1, code, code, _IN_REGISTRY)
+                         for code in header[3:] if code and code not in listed]
+        return problems
+    columns = WIDE_COLUMNS if fmt == "wide" else LONG_COLUMNS
+    lower = [c.lower() for c in header]
+    expected = Text(f"{fmt} 格式的列 " + ",".join(columns), f"the {fmt} columns " + ",".join(columns))
+    return [*(_problem("missing_column", path, 1, c, expected=expected) for c in columns if c not in lower),
+            *(_problem("unknown_column", path, 1, c, expected=expected) for c in header if c.lower() not in columns)]
+
+
 def _sql_list(paths: list[Path]) -> str:
-    return "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths) + "]"
+    return "[" + ", ".join(_sql_text(p) for p in paths) + "]"
+
+
+def _sql_text(value: object) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
 
 
 def _numeric(column: str) -> str:
@@ -124,47 +200,80 @@ def _numeric(column: str) -> str:
     return f"CASE WHEN TRY_CAST({column} AS DOUBLE) >= 0 THEN TRY_CAST({column} AS DOUBLE) END"
 
 
+# --- problems in rows, found by one query ----------------------------------------------------------------------
+#: A check of the rows: (problem kind, column, SQL condition true on a bad row, what was expected).
+Check = tuple[str, str, str, Text]
+
+
+def _offending(con, relation: str, checks: list[Check], row: str | None) -> list[tuple]:
+    """(filename, check number, count, first rows [{r, v}]) for each check failing in some file of ``relation``:
+    one query, one scan; only the first :data:`ROWS_PER_KIND` rows of each file and check leave DuckDB."""
+    parts = [f"SELECT filename, {i} AS check_no, {row or 'NULL::BIGINT'} AS r, CAST({column} AS VARCHAR) AS v "
+             f"FROM {relation} WHERE {condition}" for i, (_, column, condition, _) in enumerate(checks)]
+    return con.con.execute(
+        f"SELECT filename, check_no, count(*), min_by(struct_pack(r := r, v := v), r, {ROWS_PER_KIND}) "
+        f"FROM ({' UNION ALL '.join(parts)}) GROUP BY filename, check_no ORDER BY filename, check_no").fetchall()
+
+
+def _add_offending(problems: Collector, found: list[tuple], checks: list[Check]) -> None:
+    for filename, check_no, n, first in found:
+        kind, column, _, expected = checks[check_no]
+        problems.add_counted([_problem(kind, filename, x["r"], column, x["v"], expected) for x in first], n, kind)
+
+
+def _with_rows(con, path: Path, columns: tuple[str, ...], name: str) -> str:
+    """Error path only: one file again, as text with row numbers (CSV: the record's number + 1, header = row 1;
+    Parquet: the record's number, first = 1), for the rows that a check found bad. Returns the relation's name."""
+    if path.suffix.lower() == ".parquet":
+        cast = ", ".join(f"CAST({c} AS VARCHAR) AS {c}" for c in columns)
+        con.con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT {cast}, file_row_number + 1 AS _row, "
+                        f"{_sql_text(path)} AS filename FROM read_parquet({_sql_text(path)}, file_row_number=true)")
+    else:
+        header = _header(path)
+        table = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in header}))
+        n = table.num_rows
+        table = table.append_column("_row", pa.array(np.arange(2, n + 2, dtype=np.int64))).append_column(
+            "filename", pa.array([str(path)] * n, pa.string()))
+        con.con.register(name, table)
+    return name
+
+
 # --- the three hourly formats ----------------------------------------------------------------------------------
-def _read_cnemc(con, files: list[Path], on_file=None) -> ir.Table:
-    for f in files:
-        header = _header(f)
-        if header[:3] != ["date", "hour", "type"]:
-            raise AirInputError(f, 1, "date,hour,type", ",".join(header[:3]), "表头以 date,hour,type 开头",
-                                "a header starting date,hour,type")
-        for i, name in enumerate(header[3:], start=4):
-            if not name:
-                raise AirInputError(f, 1, f"#{i}", name, "站点编码", "a station code")
+_CNEMC_CHECKS: list[Check] = [
+    ("invalid_time", "date", "TRY_STRPTIME(date, '%Y%m%d') IS NULL", Text("日期 YYYYMMDD", "a date YYYYMMDD")),
+    ("invalid_value", "hour", "TRY_CAST(hour AS INTEGER) IS NULL OR TRY_CAST(hour AS INTEGER) NOT BETWEEN 0 AND 23",
+     Text("0–23 的整数小时", "an integer hour 0–23")),
+    ("invalid_choice", "type", f"type IS NULL OR type NOT IN ({', '.join(repr(t) for t in sorted(CNEMC_ALL_TYPES))})",
+     Text("监测项目之一 " + ",".join(sorted(CNEMC_ALL_TYPES)), "one of the types " + ",".join(sorted(CNEMC_ALL_TYPES)))),
+]
+
+
+def _read_cnemc(con, files: list[Path], problems: Collector, on_file=None) -> ir.Table | None:
     # pyarrow parses these 1,600-column files ~15x faster than DuckDB's sniffer; all text, so flags survive
     parts = []
     for f in files:
         header = _header(f)
-        table = pacsv.read_csv(f, convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in header}))
-        parts.append(table.append_column("filename", pa.array([str(f)] * table.num_rows, pa.string())))
+        try:
+            table = pacsv.read_csv(f, convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in header}))
+        except pa.ArrowInvalid as e:
+            problems.add(_problem("malformed_row", f, detail=Text(f"CSV 解析失败：{e}", f"CSV parse error: {e}")))
+            continue
+        n = table.num_rows  # the row a spreadsheet shows: header = 1
+        parts.append(table.append_column("_row", pa.array(np.arange(2, n + 2, dtype=np.int64)))
+                     .append_column("filename", pa.array([str(f)] * n, pa.string())))
         if on_file is not None:
             on_file(f)
+    if not parts:
+        return None
     raw = pa.concat_tables(parts, promote_options="default")
     con.con.register("_cnemc_raw", raw)
-    bad = con.raw_sql(
-        "SELECT filename, date, hour, type FROM _cnemc_raw WHERE TRY_STRPTIME(date, '%Y%m%d') IS NULL "
-        "OR TRY_CAST(hour AS INTEGER) NOT BETWEEN 0 AND 23 OR TRY_CAST(hour AS INTEGER) IS NULL "
-        f"OR type NOT IN ({', '.join(repr(t) for t in sorted(CNEMC_ALL_TYPES))}) LIMIT 1"
-    ).fetchall()
-    if bad:
-        fname, date, hour, typ = bad[0]
-        path = Path(fname)
-        if date is None or len(date) != 8 or not date.isdigit():
-            raise AirInputError(path, _find_row(path, "date", date or ""), "date", date, "日期 YYYYMMDD", "a date YYYYMMDD")
-        if typ not in CNEMC_ALL_TYPES:
-            raise AirInputError(path, _find_row(path, "type", typ or ""), "type", typ,
-                                "监测项目之一 " + ",".join(sorted(CNEMC_ALL_TYPES)),
-                                "one of the types " + ",".join(sorted(CNEMC_ALL_TYPES)))
-        raise AirInputError(path, _find_row(path, "hour", hour or ""), "hour", hour, "0–23 的整数小时", "an integer hour 0–23")
+    _add_offending(problems, _offending(con, "_cnemc_raw", _CNEMC_CHECKS, "_row"), _CNEMC_CHECKS)
     types = ", ".join(f"'{t}'" for t in [*CNEMC_TYPES, "AQI"])
     # UNPIVOT drops empty cells: a missing value is simply absent, never zero
     con.raw_sql(
         "CREATE OR REPLACE TEMP VIEW _cnemc_long AS SELECT station, "
         "CAST(strptime(date, '%Y%m%d') AS TIMESTAMP) + to_hours(CAST(hour AS INTEGER)) AS label, type, "
-        f"{_numeric('raw_value')} AS value FROM (UNPIVOT (SELECT * FROM _cnemc_raw WHERE type IN ({types})) "
+        f"{_numeric('raw_value')} AS value FROM (UNPIVOT (SELECT * EXCLUDE (_row) FROM _cnemc_raw WHERE type IN ({types})) "
         "ON COLUMNS(* EXCLUDE (date, hour, type, filename)) INTO NAME station VALUE raw_value) WHERE value IS NOT NULL"
     )
     longer = con.table("_cnemc_long")
@@ -174,18 +283,26 @@ def _read_cnemc(con, files: list[Path], on_file=None) -> ir.Table:
     )
 
 
-def _read_table(con, files: list[Path], columns: tuple[str, ...], fmt: str) -> ir.Table:
-    for f in files:
-        header = _header(f)
-        lower = [c.lower() for c in header]
-        missing = [c for c in columns if c not in lower]
-        unknown = [c for c in header if c.lower() not in columns]
-        if missing:
-            raise AirInputError(f, 1, ",".join(missing), ",".join(header), f"{fmt} 格式的列 " + ",".join(columns),
-                                f"the {fmt} columns " + ",".join(columns) + " (missing: " + ",".join(missing) + ")")
-        if unknown:
-            raise AirInputError(f, 1, ",".join(unknown), ",".join(header), f"{fmt} 格式的列 " + ",".join(columns),
-                                f"only the {fmt} columns " + ",".join(columns) + " (unknown: " + ",".join(unknown) + ")")
+def _table_checks(fmt: str, registry: bool) -> list[Check]:
+    fmts = "[" + ", ".join(repr(x) for x in TIME_FORMATS) + "]"
+    checks: list[Check] = [
+        ("invalid_time", "time", f"time IS NULL OR TRY_STRPTIME(time, {fmts}) IS NULL",
+         Text("时间 YYYY-MM-DD HH:MM（北京时间）", "a time YYYY-MM-DD HH:MM (UTC+8)")),
+        ("empty_cell", "station", "station IS NULL OR trim(station) = ''", Text("站点编码", "a station code")),
+    ]
+    if fmt == "long":
+        aliases = ", ".join(f"'{k}'" for k in POLLUTANT_ALIASES)
+        checks.append(("invalid_choice", "pollutant", f"pollutant IS NULL OR lower(trim(pollutant)) NOT IN ({aliases})",
+                       Text("污染物 so2,no2,co,o3,pm10,pm25", "a pollutant so2,no2,co,o3,pm10,pm25")))
+    if registry:
+        checks.append(("unknown_station", "station",
+                       "trim(station) <> '' AND trim(station) NOT IN (SELECT station FROM _registry_stations)",
+                       _IN_REGISTRY))
+    return checks
+
+
+def _read_table(con, files: list[Path], columns: tuple[str, ...], fmt: str, problems: Collector,
+                registry: bool = False) -> ir.Table:
     parquet = [f for f in files if f.suffix.lower() == ".parquet"]
     text = [f for f in files if f.suffix.lower() != ".parquet"]
     parts = []
@@ -197,22 +314,23 @@ def _read_table(con, files: list[Path], columns: tuple[str, ...], fmt: str) -> i
         parts.append(f"SELECT {cast}, filename FROM read_parquet({_sql_list(parquet)}, filename=true, union_by_name=true)")
     view = f"_{fmt}_raw"
     con.raw_sql(f"CREATE OR REPLACE TEMP VIEW {view} AS " + " UNION ALL ".join(parts))
+    checks = _table_checks(fmt, registry)
+    try:
+        bad_files = sorted({row[0] for row in _offending(con, view, checks, None)})
+    except duckdb.Error as e:  # a file DuckDB cannot parse (ragged rows, binary…): its message names the file
+        problems.add(_problem("malformed_row", ",".join(map(str, files)),
+                              detail=Text(f"CSV 解析失败：{e}", f"CSV parse error: {e}")))
+        bad_files = []
+    for i, name in enumerate(bad_files):  # error path: the first bad rows of each file, with their row numbers
+        relation = _with_rows(con, Path(name), columns, f"_{fmt}_rows_{i}")
+        _add_offending(problems, _offending(con, relation, checks, "_row"), checks)
     fmts = "[" + ", ".join(repr(x) for x in TIME_FORMATS) + "]"
-    bad = con.raw_sql(f"SELECT filename, time FROM {view} WHERE time IS NULL OR TRY_STRPTIME(time, {fmts}) IS NULL LIMIT 1").fetchall()
-    if bad:
-        path, value = Path(bad[0][0]), bad[0][1]
-        raise AirInputError(path, _find_row(path, "time", value or ""), "time", value,
-                            "时间 YYYY-MM-DD HH:MM（北京时间）", "a time YYYY-MM-DD HH:MM (UTC+8)")
-    bad = con.raw_sql(f"SELECT filename FROM {view} WHERE station IS NULL OR trim(station) = '' LIMIT 1").fetchall()
-    if bad:
-        path = Path(bad[0][0])
-        raise AirInputError(path, _find_row(path, "station", ""), "station", "", "站点编码", "a station code")
     con.raw_sql(f"CREATE OR REPLACE TEMP VIEW {view}_t AS SELECT *, TRY_STRPTIME(time, {fmts}) AS label FROM {view}")
     return con.table(f"{view}_t")
 
 
-def _read_wide(con, files: list[Path]) -> ir.Table:
-    t = _read_table(con, files, WIDE_COLUMNS, "wide")
+def _read_wide(con, files: list[Path], problems: Collector, registry: bool = False) -> ir.Table:
+    t = _read_table(con, files, WIDE_COLUMNS, "wide", problems, registry)
     cols = {}
     for p in POLLUTANTS:
         v = t[p].try_cast("float64")
@@ -220,14 +338,8 @@ def _read_wide(con, files: list[Path]) -> ir.Table:
     return t.select(station=t.station.strip(), label=t.label, **cols)
 
 
-def _read_long(con, files: list[Path]) -> ir.Table:
-    t = _read_table(con, files, LONG_COLUMNS, "long")
-    aliases = ", ".join(f"'{k}'" for k in POLLUTANT_ALIASES)
-    bad = con.raw_sql(f"SELECT filename, pollutant FROM _long_raw_t WHERE lower(trim(pollutant)) NOT IN ({aliases}) LIMIT 1").fetchall()
-    if bad:
-        path = Path(bad[0][0])
-        raise AirInputError(path, _find_row(path, "pollutant", bad[0][1] or ""), "pollutant", bad[0][1],
-                            "污染物 so2,no2,co,o3,pm10,pm25", "a pollutant so2,no2,co,o3,pm10,pm25")
+def _read_long(con, files: list[Path], problems: Collector, registry: bool = False) -> ir.Table:
+    t = _read_table(con, files, LONG_COLUMNS, "long", problems, registry)
     name = t.pollutant.strip().lower().substitute(POLLUTANT_ALIASES)
     v = t.value.try_cast("float64")
     t = t.mutate(p=name, v=ibis.ifelse(v >= 0, v, ibis.null("float64")), station=t.station.strip())
@@ -248,48 +360,65 @@ def read_hourly(
 
     ``time_label``: ``end`` (default; CNEMC files are always end-labelled: hour 16 = 15:00–16:00) or ``start``
     (the input labels the hour by its start; ``time`` becomes label + 1 h). With ``stations`` (a registry from
-    :func:`read_stations`), a station not in it raises :class:`AirInputError` (``unknown_stations="error"``) or
-    is dropped (``"drop"``). ``on_file(path)``, if given, is called as each CNEMC file has been parsed (progress).
+    :func:`read_stations`), a station not in it is a problem (``unknown_stations="error"``) or is dropped
+    (``"drop"``). ``on_file(path)``, if given, is called as each CNEMC file has been parsed (progress).
+
+    Every file is checked before anything is computed: headers (format, missing and unknown columns, stations of a
+    CNEMC file's header), then rows (times, hours, types, pollutants, stations) by one query per format. Any problem
+    raises one :class:`AirInputError` listing, per file and kind, the first :data:`ROWS_PER_KIND` offending rows
+    and the count of the others.
     """
-    if time_label not in ("end", "start"):
-        raise AirInputError("--time-label", None, None, time_label, "end 或 start", "end or start")
+    problems = Collector()
+    for name, value, allowed in (("time_label", time_label, ("end", "start")),
+                                 ("unknown_stations", unknown_stations, ("error", "drop")),
+                                 ("format", format, (None, "cnemc", "wide", "long"))):
+        if value not in allowed:
+            choices = " / ".join(a for a in allowed if a)
+            problems.add(_problem("invalid_choice", None, value=value, detail=Text(f"参数 {name}", f"parameter {name}"),
+                                  expected=Text(choices, choices)))
+    problems.raise_if_any(AirInputError)
     con = con or ibis.duckdb.connect()
-    files = expand_inputs(inputs)
-    if not files:
-        raise AirInputError(",".join(map(str, inputs)), None, None, "", "至少一个输入文件", "at least one input file")
-    formats = {f: (format or detect_format(f)) for f in files}
+    files = _expand(inputs, problems)
+    if not files and not problems:
+        raise AirInputError(_problem("file_not_found", ",".join(map(str, inputs)),
+                                     expected=Text("至少一个输入文件", "at least one input file")))
+    listed = set(stations.table.column("station").to_pylist()) if stations is not None else None
+    check_listed = listed if unknown_stations == "error" else None
+    formats: dict[Path, str] = {}
+    for f in files:
+        header = _readable_header(f, problems)
+        if header is None:
+            continue
+        fmt = format or _format_of(header)
+        if fmt is None:
+            problems.add(_problem("unrecognised_header", f, 1, value=",".join(header[:8]), expected=_HEADERS))
+            continue
+        found = _header_problems(f, header, fmt, check_listed)
+        _add_grouped(problems, found)
+        if not found:
+            formats[f] = fmt
+    if check_listed is not None:
+        con.con.register("_registry_stations", stations.table.select(["station"]))
     tables = []
-    readers = (("cnemc", partial(_read_cnemc, on_file=on_file)), ("wide", _read_wide), ("long", _read_long))
+    readers = (("cnemc", partial(_read_cnemc, on_file=on_file)),
+               ("wide", partial(_read_wide, registry=check_listed is not None)),
+               ("long", partial(_read_long, registry=check_listed is not None)))
     for fmt, reader in readers:
-        group = [f for f in files if formats[f] == fmt]
+        group = [f for f in files if formats.get(f) == fmt]
         if group:
-            t = reader(con, group)
+            t = reader(con, group, problems)
+            if t is None:
+                continue
             offset = 1 if (time_label == "start" and fmt != "cnemc") else 0
             published = t.published_aqi if fmt == "cnemc" else ibis.null("float64")
             tables.append(t.select("station", "label", time=t.label + ibis.interval(hours=offset),
                                    **{p: t[p] for p in POLLUTANTS}, published_aqi=published))
+    order = {str(f): i for i, f in enumerate(files)}
+    problems.problems.sort(key=lambda p: (order.get(p.file or "", -1), p.row or 0))
+    problems.raise_if_any(AirInputError)
     hourly = tables[0] if len(tables) == 1 else ibis.union(*tables)
-    if stations is not None and unknown_stations == "error":
-        listed = set(stations.table.column("station").to_pylist())
-        for f in files:
-            if formats[f] == "cnemc":
-                stray = [c for c in _header(f)[3:] if c not in listed]
-                if stray:
-                    raise AirInputError(f, 1, stray[0], stray[0], "站点名录中的站点", "a station listed in the station registry")
-    if stations is not None:
-        known = ibis.memtable(stations.table.select(["station"]))
-        if unknown_stations == "drop":
-            hourly = hourly.semi_join(known, "station")
-        else:
-            unknown = hourly.select("station").distinct().anti_join(known, "station").limit(1).to_pyarrow()
-            if unknown.num_rows:
-                code = unknown.column("station")[0].as_py()
-                where = next((f for f in files if code in _header(f)), None)
-                if where is not None:  # a column of a CNEMC file
-                    raise AirInputError(where, 1, code, code, "站点名录中的站点", "a station listed in the station registry")
-                where = next((f for f in files if _find_row(f, "station", code)), files[0])
-                raise AirInputError(where, _find_row(where, "station", code), "station", code,
-                                    "站点名录中的站点", "a station listed in the station registry")
+    if stations is not None and unknown_stations == "drop":
+        hourly = hourly.semi_join(ibis.memtable(stations.table.select(["station"])), "station")
     return hourly
 
 
@@ -307,10 +436,10 @@ def _city_codes() -> dict[str, str]:
     return {r["city"]: r["city_code"] for r in csv.DictReader(text.splitlines())}
 
 
-def _not_measured(text: str, path: Path, line: int) -> str:
+def _not_measured(text: str, path: Path, line: int, problems: Collector | None = None) -> str:
     """The ``not_measured`` cell: pollutants the station does not measure by design (HJ 633-2026 §5.3.2), ``;``-
     separated, any spelling of :data:`POLLUTANT_ALIASES` (PM2.5, pm25, CO …); returned ``;``-joined in the order of
-    :data:`POLLUTANTS` ("" when none)."""
+    :data:`POLLUTANTS` ("" when none). An unknown name is a problem (raised at once without ``problems``)."""
     names = set()
     for part in text.replace("，", ";").replace(",", ";").split(";"):
         part = part.strip()
@@ -318,8 +447,13 @@ def _not_measured(text: str, path: Path, line: int) -> str:
             continue
         name = POLLUTANT_ALIASES.get(part.lower())
         if name is None:
-            raise AirInputError(path, line, "not_measured", part, "污染物名称（" + "、".join(POLLUTANTS) + "），以 ; 分隔",
-                                "pollutant names (" + ", ".join(POLLUTANTS) + ") separated by ;")
+            problem = _problem("invalid_choice", path, line, "not_measured", part, Text(
+                "污染物名称（" + "、".join(POLLUTANTS) + "），以 ; 分隔",
+                "pollutant names (" + ", ".join(POLLUTANTS) + ") separated by ;"))
+            if problems is None:
+                raise AirInputError(problem)
+            problems.add(problem)
+            continue
         names.add(name)
     return ";".join(p for p in POLLUTANTS if p in names)
 
@@ -334,17 +468,27 @@ def read_stations(path: str | Path) -> Registry:
     station's AQI under the 2026 rules; the clause's condition — never the primary pollutant in three years — is
     for the registry's keeper to check). For the national list, ``city_code`` is the GB/T 2260 code where known
     (``ingest/tables/cnemc_city_codes.csv``), else the city name; ``region_code`` = ``city_code``.
+
+    Every row is checked; all problems are raised together in one :class:`AirInputError` (a registry is small: it
+    is read row by row).
     """
     path = Path(path)
     if not path.is_file():
-        raise AirInputError(path, None, None, str(path), "存在的站点名录文件", "an existing station registry file")
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        reader = csv.reader(fh)
-        header = [c.strip() for c in next(reader, [])]
-        rows = list(reader)
+        raise AirInputError(_problem("file_not_found", path, expected=Text("存在的站点名录文件",
+                                                                          "an existing station registry file")))
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            reader = csv.reader(fh)
+            header = [c.strip() for c in next(reader, [])]
+            rows = list(reader)
+    except (UnicodeDecodeError, csv.Error) as e:
+        raise AirInputError(_problem("unreadable_file", path, detail=Text(f"无法读取：{e}", f"cannot read: {e}"),
+                                     expected=Text("UTF-8 CSV 文件", "a UTF-8 CSV file"))) from None
     cols = {name: i for i, name in enumerate(header)}
     out: dict[str, list] = {k: [] for k in ("station", "name", "city_code", "city", "region_code", "lon", "lat", "kind", "groups",
                                             "not_measured")}
+    problems = Collector()
+    lines: list[int] = []
 
     def number(text: str, line: int, column: str):
         if text.strip() in ("", "-", "--"):
@@ -352,7 +496,8 @@ def read_stations(path: str | Path) -> Registry:
         try:
             return float(text)
         except ValueError:
-            raise AirInputError(path, line, column, text, "经纬度数值或空", "a number or empty") from None
+            problems.add(_problem("non_numeric", path, line, column, text, Text("经纬度数值或空", "a number or empty")))
+            return None
 
     if all(c in cols for c in NATIONAL_REGISTRY):
         codes = _city_codes()
@@ -362,8 +507,9 @@ def read_stations(path: str | Path) -> Registry:
             get = lambda c, row=row: row[cols[c]].strip() if cols[c] < len(row) else ""  # noqa: E731
             flag = get("对照点").upper()
             if flag not in ("Y", "N", ""):
-                raise AirInputError(path, line, "对照点", flag, "Y 或 N", "Y or N")
+                problems.add(_problem("invalid_choice", path, line, "对照点", flag, Text("Y 或 N", "Y or N")))
             city = get("城市")
+            lines.append(line)
             out["station"].append(get("监测点编码"))
             out["name"].append(get("监测点名称"))
             out["city"].append(city)
@@ -375,19 +521,22 @@ def read_stations(path: str | Path) -> Registry:
             out["groups"].append("")
             out["not_measured"].append("")
     elif all(c in cols for c in MEILI_REGISTRY):
-        unknown = [c for c in header if c not in (*MEILI_REGISTRY, *REGISTRY_OPTIONAL)]
-        if unknown:
-            raise AirInputError(path, 1, ",".join(unknown), ",".join(header), "站点名录列 " + ",".join(MEILI_REGISTRY),
-                                "registry columns " + ",".join(MEILI_REGISTRY) + "".join(f"[,{c}]" for c in REGISTRY_OPTIONAL))
+        for c in header:
+            if c not in (*MEILI_REGISTRY, *REGISTRY_OPTIONAL):
+                problems.add(_problem("unknown_column", path, 1, c, expected=Text(
+                    "站点名录列 " + ",".join(MEILI_REGISTRY) + "".join(f"[,{o}]" for o in REGISTRY_OPTIONAL),
+                    "registry columns " + ",".join(MEILI_REGISTRY) + "".join(f"[,{o}]" for o in REGISTRY_OPTIONAL))))
         for line, row in enumerate(rows, start=2):
             if not any(x.strip() for x in row):
                 continue
             get = lambda c, row=row: (row[cols[c]].strip() if c in cols and cols[c] < len(row) else "")  # noqa: E731
             kind = get("kind") or "assessment"
             if kind not in ("assessment", "background"):
-                raise AirInputError(path, line, "kind", kind, "assessment 或 background", "assessment or background")
+                problems.add(_problem("invalid_choice", path, line, "kind", kind,
+                                      Text("assessment 或 background", "assessment or background")))
             if not get("station"):
-                raise AirInputError(path, line, "station", "", "站点编码", "a station code")
+                problems.add(_problem("empty_cell", path, line, "station", "", Text("站点编码", "a station code")))
+            lines.append(line)
             out["station"].append(get("station"))
             out["name"].append(get("name"))
             out["city"].append(get("city") or get("city_code"))
@@ -397,14 +546,17 @@ def read_stations(path: str | Path) -> Registry:
             out["lat"].append(number(get("lat"), line, "lat"))
             out["kind"].append(kind)
             out["groups"].append(get("groups"))
-            out["not_measured"].append(_not_measured(get("not_measured"), path, line))
+            out["not_measured"].append(_not_measured(get("not_measured"), path, line, problems))
     else:
-        raise AirInputError(path, 1, None, ",".join(header),
-                            "站点名录表头 " + ",".join(MEILI_REGISTRY) + " 或 " + ",".join(NATIONAL_REGISTRY),
-                            "a registry header " + ",".join(MEILI_REGISTRY) + " or " + ",".join(NATIONAL_REGISTRY))
+        raise AirInputError(_problem("unrecognised_header", path, 1, value=",".join(header), expected=Text(
+            "站点名录表头 " + ",".join(MEILI_REGISTRY) + " 或 " + ",".join(NATIONAL_REGISTRY),
+            "a registry header " + ",".join(MEILI_REGISTRY) + " or " + ",".join(NATIONAL_REGISTRY))))
     seen: set[str] = set()
-    for line, code in enumerate(out["station"], start=2):
-        if code in seen:
-            raise AirInputError(path, line, header[0], code, "不重复的站点编码", "a unique station code")
+    for line, code in zip(lines, out["station"], strict=True):
+        if code and code in seen:
+            problems.add(_problem("duplicate_key", path, line, header[0], code,
+                                  Text("不重复的站点编码", "a unique station code")))
         seen.add(code)
+    problems.problems.sort(key=lambda p: p.row or 0)
+    problems.raise_if_any(AirInputError)
     return Registry(pa.table(out), str(path))

@@ -1,67 +1,54 @@
-"""Validation issues of reported observations: each names file, sheet, row, column, the value and what was expected."""
+"""Validation issues of reported observations: each names file, sheet, row, column, the value and what was expected.
+
+An issue is a :class:`meili.errors.Problem` (``ObservationIssue`` is the same class); its kind is a key of the
+catalog's ``problems`` section (``src/meili/data/labels.yaml``) and its ``detail`` a :class:`~meili.errors.Text`
+in Chinese and English. :class:`ObservationError` is the :class:`~meili.errors.InputError` an import raises.
+"""
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass
+from meili.errors import InputError, Problem, Text, title
+from meili.i18n import Lang
 
-#: Every kind of issue the importer reports, with its bilingual title (docs/data.md has an example of each).
-KINDS: dict[str, str] = {
-    "unreadable_file": "无法读取文件 / unreadable file",
-    "missing_column": "缺少列 / missing column",
-    "malformed_row": "行格式错误 / malformed row",
-    "empty_cell": "必填单元格为空 / empty required cell",
-    "formula_error": "公式错误单元格 / formula error cell",
-    "unknown_plan": "未知规划 / unknown plan",
-    "unknown_region": "未知区域 / unknown region",
-    "region_outside_plan": "区域不在规划范围内 / region outside the plan",
-    "unknown_measure": "未知测度 / unknown measure",
-    "year_outside_plan": "年份超出规划范围 / year outside the plan",
-    "non_numeric": "不是数值 / not a number",
-    "state_not_in_vocabulary": "状态不在词表中 / state not in the vocabulary",
-    "value_and_state": "数值与状态同时填写 / both value and state",
-    "percent_out_of_range": "百分比超出 0–100 / percentage outside 0–100",
-    "unit_mismatch": "单位不符 / unit differs from the measure's",
-    "invalid_flag": "无法识别的是/否 / not a yes/no flag",
-    "duplicate_key": "重复的键 / duplicate key",
-}
+#: An issue of a reported file is a Problem (the name kept for the readers and tests that use it).
+ObservationIssue = Problem
+
+#: The kinds of issue the importer reports (docs/data.md has an example of each), in the catalog's order.
+OBSERVATION_KINDS: tuple[str, ...] = (
+    "unreadable_file", "missing_column", "malformed_row", "empty_cell", "formula_error", "unknown_plan",
+    "unknown_region", "region_outside_plan", "unknown_measure", "year_outside_plan", "non_numeric",
+    "state_not_in_vocabulary", "value_and_state", "percent_out_of_range", "unit_mismatch", "invalid_flag",
+    "duplicate_key",
+)
+
+#: Each kind with its bilingual title, from the catalog ("未知区域 / unknown region").
+KINDS: dict[str, str] = {k: title(k) for k in OBSERVATION_KINDS}
 
 
-@dataclass(frozen=True)
-class ObservationIssue:
-    """One mistake in a reported file. ``row`` is the row number a spreadsheet shows (header = 1)."""
+class ObservationError(InputError, ValueError):
+    """Reported observations that cannot be imported; ``issues`` holds every issue (up to the importer's limit).
 
-    kind: str
-    file: str
-    sheet: str | None
-    row: int | None
-    column: str | None
-    value: str | None
-    message: str
+    ``total`` counts every issue found and ``counts`` the issues per kind; the message lists every kept issue
+    and ends with the count per kind ("共 N 个问题，未写入任何数据 / N issues, nothing written (…)").
+    """
 
-    def __str__(self) -> str:
-        where = [self.file]
-        if self.sheet:
-            where.append(f"工作表 sheet {self.sheet}")
-        if self.row is not None:
-            where.append(f"第 {self.row} 行 row {self.row}")
-        if self.column:
-            where.append(f"列 column {self.column}")
-        found = "" if self.value is None else f" — 值 found {self.value!r}"
-        return f"{', '.join(where)}{found}: {KINDS[self.kind]}: {self.message}"
+    #: An import lists every issue it kept (the importer keeps at most 1,000).
+    shown = 1_000_000
 
+    def __init__(self, issues: list[Problem], total: int | None = None, counts: dict[str, int] | None = None):
+        super().__init__(*issues, total=total, counts=counts)
 
-class ObservationError(ValueError):
-    """Reported observations that cannot be imported; ``issues`` holds every issue (up to ``shown``)."""
+    @property
+    def issues(self) -> list[Problem]:
+        return self.problems
 
-    def __init__(self, issues: list[ObservationIssue], total: int | None = None,
-                 counts: dict[str, int] | None = None):
-        self.issues = issues
-        self.total = total if total is not None else len(issues)
-        self.counts = counts if counts is not None else dict(Counter(i.kind for i in issues))
-        lines = [str(i) for i in issues]
-        if self.total > len(issues):
-            lines.append(f"… 另有 {self.total - len(issues)} 个问题 / and {self.total - len(issues)} more issues")
-        by_kind = ", ".join(f"{KINDS[k]} {n}" for k, n in sorted(self.counts.items()))
-        lines.append(f"共 {self.total} 个问题，未写入任何数据 / {self.total} issues, nothing written ({by_kind})")
-        super().__init__("\n".join(lines))
+    def render(self, lang: Lang = "both", shown: int | None = None) -> str:
+        body = super().render(lang, shown)
+        by_kind = ", ".join(f"{title(k, lang)} {n}" for k, n in sorted(self.counts.items()))
+        last = Text(f"共 {self.total} 个问题，未写入任何数据（{by_kind}）",
+                    f"{self.total} issues, nothing written ({by_kind})")
+        if lang == "both":  # one parenthesis of titles, already in both languages
+            last = f"共 {self.total} 个问题，未写入任何数据 / {self.total} issues, nothing written ({by_kind})"
+        else:
+            last = last.render(lang)
+        return f"{body}\n{last}" if body else last

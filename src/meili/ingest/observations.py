@@ -27,6 +27,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from meili.errors import Text
 from meili.ingest.issues import KINDS, ObservationError, ObservationIssue
 from meili.ingest.templates import FIELDS, RawFile, read_file
 from meili.plan import Plan, PlanError, Regions, load_plan, load_regions
@@ -103,81 +104,83 @@ def _area(root: str, regions: Regions) -> set[str]:
     return area
 
 
-# Each check: (kind, column SQL, value SQL, condition SQL, message SQL). They run over the table `c`, one pass each.
-_MSG_YEAR = ("'应为 ' || p.first_year || '–' || p.last_year || ' 之间的整数年份（规划 ' || c.plan_s || '）"
-             " / expected an integer year from ' || p.first_year || ' to ' || p.last_year || ' (plan ' || c.plan_s || ')'")
+# Each check: (kind, column SQL, value SQL, condition SQL, Chinese message SQL, English message SQL). They run over
+# the table `c`, one pass each; the two messages become the issue's detail (a Text).
+_MSG_YEAR = ("'应为 ' || p.first_year || '–' || p.last_year || ' 之间的整数年份（规划 ' || c.plan_s || '）'",
+             "'expected an integer year from ' || p.first_year || ' to ' || p.last_year || ' (plan ' || c.plan_s || ')'")
 
 
-def _checks() -> list[tuple[str, str, str, str, str]]:
+def _checks() -> list[tuple[str, str, str, str, str, str]]:
     checks = []
     for col in FIELDS:
-        checks.append(("formula_error", f"'{col}'", f"c.{col}_s", f"c.{col}_fe",
-                       "'Excel 公式错误，请填写数值或文字 / an Excel error value; expected a value, not a failed formula'"))
-    required = {"plan": "规划编号，如 ganzhou / a plan id such as ganzhou",
-                "region": "区域代码或名称，如 360702 或 章贡区 / a region code or name such as 360702 or 章贡区",
-                "measure": "测度编号，如 16.1 / a measure id such as 16.1",
-                "year": "年份，如 2023 / a year such as 2023",
-                "source": "数据来源（填报单位） / the source: who reported the value"}
-    for col, expected in required.items():
+        checks.append(("formula_error", f"'{col}'", f"c.{col}_s", f"c.{col}_fe", "'Excel 公式错误，请填写数值或文字'",
+                       "'an Excel error value; expected a value, not a failed formula'"))
+    required = {"plan": ("规划编号，如 ganzhou", "a plan id such as ganzhou"),
+                "region": ("区域代码或名称，如 360702 或 章贡区", "a region code or name such as 360702 or 章贡区"),
+                "measure": ("测度编号，如 16.1", "a measure id such as 16.1"),
+                "year": ("年份，如 2023", "a year such as 2023"),
+                "source": ("数据来源（填报单位）", "the source: who reported the value")}
+    for col, (zh, en) in required.items():
         checks.append(("empty_cell", f"'{col}'", "NULL", f"c.{col}_s IS NULL AND NOT c.{col}_fe",
-                       f"'应填写{expected.split(' / ')[0]} / expected {expected.split(' / ')[1]}'"))
+                       f"'应填写{zh}'", f"'expected {en}'"))
     checks += [
         ("empty_cell", "'value'", "NULL",
          "c.value_s IS NULL AND c.state_s IS NULL AND NOT c.value_fe AND NOT c.state_fe AND NOT c._template",
-         "'应填写数值或状态 / expected a value (a number, or a state for a qualitative measure)'"),
+         "'应填写数值或状态'", "'expected a value (a number, or a state for a qualitative measure)'"),
         ("unknown_plan", "'plan'", "c.plan_s", "c.plan_s IS NOT NULL AND NOT c.plan_fe AND p.plan IS NULL",
-         "'应为规划编号：' || $known_plans || ' / expected a plan id: ' || $known_plans"),
+         "'应为规划编号：' || $known_plans", "'expected a plan id: ' || $known_plans"),
         ("unknown_region", "'region'", "c.region_s",
          "c.region_s IS NOT NULL AND NOT c.region_fe AND rk.code IS NULL",
-         "'应为区划代码（如 360702）、名称（如 章贡区）或区域组（如 中心城区 / central_urban）"
-         " / expected a GB/T 2260 code (e.g. 360702), a name (e.g. 章贡区) or a group (e.g. 中心城区)'"),
+         "'应为区划代码（如 360702）、名称（如 章贡区）或区域组（如 中心城区 / central_urban）'",
+         "'expected a GB/T 2260 code (e.g. 360702), a name (e.g. 章贡区) or a group (e.g. 中心城区)'"),
         ("region_outside_plan", "'region'", "c.region_s",
          "rk.code IS NOT NULL AND p.plan IS NOT NULL AND pa.code IS NULL",
-         "'区域 ' || rk.code || ' 不在规划 ' || c.plan_s || ' 的范围（' || p.plan_region_name || ' 及其下辖区域）内"
-         " / region ' || rk.code || ' is outside plan ' || c.plan_s || ' (' || p.plan_region || ' and the regions in it)'"),
+         "'区域 ' || rk.code || ' 不在规划 ' || c.plan_s || ' 的范围（' || p.plan_region_name || ' 及其下辖区域）内'",
+         "'region ' || rk.code || ' is outside plan ' || c.plan_s || ' (' || p.plan_region || ' and the regions in it)'"),
         ("unknown_measure", "'measure'", "c.measure_s",
          "p.plan IS NOT NULL AND c.measure_s IS NOT NULL AND NOT c.measure_fe AND m.measure IS NULL",
-         "'规划 ' || c.plan_s || ' 中无此测度，应为测度编号如 16.1（见 meili plan show ' || c.plan_s || '）"
-         " / plan ' || c.plan_s || ' has no such measure; expected a measure id such as 16.1'"),
+         "'规划 ' || c.plan_s || ' 中无此测度，应为测度编号如 16.1（见 meili plan show ' || c.plan_s || '）'",
+         "'plan ' || c.plan_s || ' has no such measure; expected a measure id such as 16.1'"),
         ("year_outside_plan", "'year'", "c.year_s",
          "p.plan IS NOT NULL AND c.year_s IS NOT NULL AND NOT c.year_fe AND (c.year_d IS NULL OR "
-         "c.year_d <> floor(c.year_d) OR c.year_d < p.first_year OR c.year_d > p.last_year)", _MSG_YEAR),
+         "c.year_d <> floor(c.year_d) OR c.year_d < p.first_year OR c.year_d > p.last_year)", *_MSG_YEAR),
         ("value_and_state", "'state'", "c.state_s",
          "m.measure IS NOT NULL AND c.value_s IS NOT NULL AND c.state_s IS NOT NULL AND NOT c.value_fe "
          "AND NOT c.state_fe",
-         "'数值与状态只能填一个（数值为 ' || c.value_s || '） / fill either value or state, not both (value is '"
-         " || c.value_s || ')'"),
+         "'数值与状态只能填一个（数值为 ' || c.value_s || '）'",
+         "'fill either value or state, not both (value is ' || c.value_s || ')'"),
         ("state_not_in_vocabulary", "c.answer_col", "c.answer",
          "m.measure IS NOT NULL AND c.single AND m.is_state AND NOT list_contains(m.vocabulary, c.answer)",
-         "'测度 ' || m.measure || '（' || m.m_name || '）应填以下状态之一：' || array_to_string(m.vocabulary, '、')"
-         " || ' / measure ' || m.measure || ' takes one of the states: ' || array_to_string(m.vocabulary, ', ')"),
+         "'测度 ' || m.measure || '（' || m.m_name || '）应填以下状态之一：' || array_to_string(m.vocabulary, '、')",
+         "'measure ' || m.measure || ' takes one of the states: ' || array_to_string(m.vocabulary, ', ')"),
         ("non_numeric", "c.answer_col", "c.answer",
          "m.measure IS NOT NULL AND c.single AND NOT m.is_state AND NOT list_contains(m.vocabulary, c.answer) "
          "AND (c.number IS NULL OR isnan(c.number) OR isinf(c.number))",
          "'测度 ' || m.measure || '（' || m.m_name || '）应填数值' || coalesce('（单位 ' || m.m_unit || '）', '')"
-         " || CASE WHEN len(m.vocabulary) > 0 THEN '或状态：' || array_to_string(m.vocabulary, '、') ELSE '' END"
-         " || ' / measure ' || m.measure || ' takes a number' || coalesce(' in ' || m.m_unit, '')"
+         " || CASE WHEN len(m.vocabulary) > 0 THEN '或状态：' || array_to_string(m.vocabulary, '、') ELSE '' END",
+         "'measure ' || m.measure || ' takes a number' || coalesce(' in ' || m.m_unit, '')"
          " || CASE WHEN len(m.vocabulary) > 0 THEN ' or the state ' || array_to_string(m.vocabulary, ', ') "
          "ELSE '' END"),
         ("percent_out_of_range", "c.answer_col", "c.answer",
          "m.measure IS NOT NULL AND c.single AND m.pct AND NOT list_contains(m.vocabulary, c.answer) "
          "AND NOT isnan(c.number) AND NOT isinf(c.number) AND (c.number < 0 OR c.number > 100)",
-         "'百分比应在 0 到 100 之间（测度 ' || m.measure || '，单位 %） / a percentage must lie between 0 and 100 "
-         "(measure ' || m.measure || ', unit %)'"),
+         "'百分比应在 0 到 100 之间（测度 ' || m.measure || '，单位 %）'",
+         "'a percentage must lie between 0 and 100 (measure ' || m.measure || ', unit %)'"),
         ("unit_mismatch", "'unit'", "c.unit_s",
          "m.measure IS NOT NULL AND c.unit_s IS NOT NULL AND NOT c.unit_fe AND u.norm <> m.m_unit_norm",
-         "CASE WHEN m.m_unit IS NULL THEN '测度 ' || m.measure || ' 为定性测度，单位应留空 / measure ' || m.measure"
-         " || ' is qualitative; leave the unit empty' ELSE '测度 ' || m.measure || ' 的单位是 ' || m.m_unit "
-         "|| '（可留空） / measure ' || m.measure || ' is in ' || m.m_unit || ' (or leave the unit empty)' END"),
+         "CASE WHEN m.m_unit IS NULL THEN '测度 ' || m.measure || ' 为定性测度，单位应留空' "
+         "ELSE '测度 ' || m.measure || ' 的单位是 ' || m.m_unit || '（可留空）' END",
+         "CASE WHEN m.m_unit IS NULL THEN 'measure ' || m.measure || ' is qualitative; leave the unit empty' "
+         "ELSE 'measure ' || m.measure || ' is in ' || m.m_unit || ' (or leave the unit empty)' END"),
         ("invalid_flag", "'provisional'", "c.provisional_s",
          f"c.provisional_s IS NOT NULL AND NOT c.provisional_fe AND lower(c.provisional_s) NOT IN "
          f"{_sql_list(_TRUE + _FALSE)}",
-         "'应为 是/否（yes/no、true/false、1/0），留空表示正式数据 / expected 是/否 (yes/no, true/false, 1/0); "
-         "empty means final'"),
+         "'应为 是/否（yes/no、true/false、1/0），留空表示正式数据'",
+         "'expected 是/否 (yes/no, true/false, 1/0); empty means final'"),
         ("duplicate_key", "'region'", "c.region_s", "d.dup_rank > 1",
          "'与 ' || d.first_file || ' 第 ' || d.first_row || ' 行的键（' || c.plan_s || ', ' || rk.code || ', ' || "
-         "c.measure_s || ', ' || c.year_s || '）重复 / the key (plan, region, measure, year) repeats ' || "
-         "d.first_file || ' row ' || d.first_row"),
+         "c.measure_s || ', ' || c.year_s || '）重复'",
+         "'the key (plan, region, measure, year) repeats ' || d.first_file || ' row ' || d.first_row"),
     ]
     return checks
 
@@ -258,17 +261,19 @@ def validate(raw: pa.Table, plans: dict[str, Plan] | None = None, regions: Regio
         known = ", ".join(sorted(set(plans) | set(_builtin_plan_ids())))
         parts = []
         for i, check in enumerate(_checks()):
-            kind, col, val, cond, msg = (_on_j(x) for x in check)
-            msg = msg.replace("$known_plans", "'" + known + "'")
+            kind, col, val, cond, zh, en = (_on_j(x).replace("$known_plans", "'" + known + "'") for x in check)
             parts.append(f"""SELECT '{kind}' AS kind, _file AS file, _sheet AS sheet, _row AS "row",
-                                    {col} AS "column", {val} AS value, {msg} AS message, _file_no, {i} AS check_no
+                                    {col} AS "column", {val} AS value, {zh} AS message_zh, {en} AS message_en,
+                                    _file_no, {i} AS check_no
                              FROM {"jd" if kind == "duplicate_key" else "j"} WHERE {cond}""")
         con.execute("CREATE TEMP TABLE issues AS " + "\nUNION ALL\n".join(parts))
         total = con.execute("SELECT count(*) FROM issues").fetchone()[0]
         counts = dict(con.execute("SELECT kind, count(*) FROM issues GROUP BY kind").fetchall())
-        rows = con.execute(f"""SELECT kind, file, sheet, "row", "column", value, message FROM issues
+        rows = con.execute(f"""SELECT kind, file, sheet, "row", "column", value, message_zh, message_en FROM issues
                                ORDER BY _file_no, sheet NULLS FIRST, "row", check_no LIMIT {int(max_issues)}""").fetchall()
-        issues = [ObservationIssue(*r) for r in rows]
+        issues = [ObservationIssue(kind, file=file, sheet=sheet, row=row, column=column, value=value,
+                                   detail=Text(zh, en))
+                  for kind, file, sheet, row, column, value, zh, en in rows]
         clean = con.sql(f"""
             SELECT plan_s AS plan, region_code AS region, measure_s AS measure, CAST(year_d AS INTEGER) AS year,
                    CASE WHEN m_is_state OR list_contains(m_vocabulary, answer) THEN NULL ELSE number END AS value,

@@ -19,6 +19,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from meili.errors import Problem, RequestError, Text
 from meili.ingest.issues import ObservationIssue
 from meili.observation import OBSERVATION_COLUMNS
 
@@ -86,10 +87,12 @@ def missing_columns(found: dict[str, int], file: str, sheet: str | None, row: in
     need = [c for c in REQUIRED_COLUMNS if c not in found]
     if "value" not in found and "state" not in found:
         need.append("value")
+    columns, chinese = ", ".join(LONG_FORMAT), ", ".join(COLUMN_ZH[k] for k in LONG_FORMAT)
     return [ObservationIssue(
-        "missing_column", file, sheet, row, c, None,
-        f"表头缺少“{COLUMN_ZH[c]}”列 / the header has no column {c!r}; expected the columns "
-        f"{', '.join(LONG_FORMAT)} (names in Chinese accepted: {', '.join(COLUMN_ZH[k] for k in LONG_FORMAT)})")
+        "missing_column", file=file, sheet=sheet, row=row, column=c,
+        detail=Text(f"表头缺少“{COLUMN_ZH[c]}”列", f"the header has no column {c!r}"),
+        expected=Text(f"列 {columns}（也可用中文列名：{chinese}）",
+                      f"the columns {columns} (names in Chinese accepted: {chinese})"))
         for c in need]
 
 
@@ -129,18 +132,19 @@ def _decode(data: bytes) -> tuple[bytes, str]:
 def read_csv(path: Path, data: bytes, sha256: str) -> RawFile:
     file = str(path)
     if b"\x00" in data[:65536]:
-        return RawFile(path, sha256, None, [_unreadable(file, "二进制文件，不是 CSV / a binary file, not CSV text")])
+        return RawFile(path, sha256, None, [_unreadable(file, Text("二进制文件，不是 CSV", "a binary file, not CSV text"))])
     try:
         data, text = _decode(data)
     except UnicodeDecodeError as e:
         return RawFile(path, sha256, None, [_unreadable(
-            file, f"编码既不是 UTF-8 也不是 GB18030 / encoding is neither UTF-8 nor GB18030 ({e.reason} at byte {e.start})")])
+            file, Text(f"编码既不是 UTF-8 也不是 GB18030（第 {e.start} 字节：{e.reason}）",
+                       f"encoding is neither UTF-8 nor GB18030 ({e.reason} at byte {e.start})"))])
     try:
         header = next(csv.reader(io.StringIO(text, newline="")), [])
     except csv.Error as e:
-        return RawFile(path, sha256, None, [_unreadable(file, f"表头无法解析 / cannot parse the header row: {e}")])
+        return RawFile(path, sha256, None, [_unreadable(file, Text(f"表头无法解析：{e}", f"cannot parse the header row: {e}"))])
     if not any(h.strip() for h in header):
-        return RawFile(path, sha256, None, [_unreadable(file, "文件为空或首行为空 / the file or its header row is empty")])
+        return RawFile(path, sha256, None, [_unreadable(file, Text("文件为空或首行为空", "the file or its header row is empty"))])
     found = map_header(header)
     missing = missing_columns(found, file, None, 1)
     if missing:
@@ -164,7 +168,7 @@ def read_csv(path: Path, data: bytes, sha256: str) -> RawFile:
                 strings_can_be_null=False, quoted_strings_can_be_null=False),
         )
     except (pa.ArrowInvalid, pa.ArrowException) as e:
-        return RawFile(path, sha256, None, [_unreadable(file, f"CSV 解析失败 / CSV parse error: {e}")])
+        return RawFile(path, sha256, None, [_unreadable(file, Text(f"CSV 解析失败：{e}", f"CSV parse error: {e}"))])
     lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     if bad_rows or lines != t.num_rows + 1 or b"\r" in data.replace(b"\r\n", b""):
         return _read_csv_slow(path, text, sha256, found, width)
@@ -188,20 +192,22 @@ def _read_csv_slow(path: Path, text: str, sha256: str, found: dict[str, int], wi
                 continue
             if len(rec) != width:
                 issues.append(ObservationIssue(
-                    "malformed_row", file, None, line, None, ",".join(rec)[:80],
-                    f"该行有 {len(rec)} 个字段，表头有 {width} 个 / the row has {len(rec)} fields, the header {width}"))
+                    "malformed_row", file=file, row=line, value=",".join(rec)[:80],
+                    detail=Text(f"该行有 {len(rec)} 个字段，表头有 {width} 个",
+                                f"the row has {len(rec)} fields, the header {width}")))
                 continue
             rows.append(line)
             for k, j in found.items():
                 cols[k].append(rec[j])
     except csv.Error as e:
-        return RawFile(path, sha256, None, [_unreadable(file, f"CSV 解析失败 / CSV parse error at line {start}: {e}")])
+        return RawFile(path, sha256, None, [_unreadable(file, Text(f"第 {start} 行 CSV 解析失败：{e}", f"CSV parse error at line {start}: {e}"))])
     return RawFile(path, sha256, _columns_table(cols, rows, None), issues)
 
 
-def _unreadable(file: str, why: str) -> ObservationIssue:
-    return ObservationIssue("unreadable_file", file, None, None, None, None,
-                            f"{why}; 应为 .csv（UTF-8 或 GB18030）、.xlsx 或 .parquet / expected a .csv (UTF-8 or GB18030), .xlsx or .parquet file")
+def _unreadable(file: str, why: Text) -> ObservationIssue:
+    return ObservationIssue("unreadable_file", file=file, detail=why,
+                            expected=Text(".csv（UTF-8 或 GB18030）、.xlsx 或 .parquet 文件",
+                                          "a .csv (UTF-8 or GB18030), .xlsx or .parquet file"))
 
 
 # --- Excel ---------------------------------------------------------------------------------------------------
@@ -232,7 +238,7 @@ def read_xlsx(path: Path, data: bytes, sha256: str) -> RawFile:
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as e:
-        return RawFile(path, sha256, None, [_unreadable(file, f"无法打开工作簿 / cannot open the workbook: {e}")])
+        return RawFile(path, sha256, None, [_unreadable(file, Text(f"无法打开工作簿：{e}", f"cannot open the workbook: {e}"))])
     try:
         template = (wb.properties.keywords or "") == TEMPLATE_KEYWORD
         tables, issues, header_seen = [], [], False
@@ -262,13 +268,13 @@ def read_xlsx(path: Path, data: bytes, sha256: str) -> RawFile:
             if found is not None and rows and not any(i.sheet == ws.title for i in issues):
                 tables.append(_columns_table(cols, rows, ws.title))
     except Exception as e:  # a corrupt part of the zip shows up only while reading rows
-        return RawFile(path, sha256, None, [_unreadable(file, f"工作簿损坏 / the workbook is damaged: {e}")])
+        return RawFile(path, sha256, None, [_unreadable(file, Text(f"工作簿损坏：{e}", f"the workbook is damaged: {e}"))])
     finally:
         wb.close()
     if not header_seen:
         return RawFile(path, sha256, None, [_unreadable(
-            file, "没有找到含“规划、区域、测度、年份”表头的工作表 / no sheet has a header row with plan, region, "
-                  "measure, year in its first 10 rows")])
+            file, Text("前 10 行中没有找到含“规划、区域、测度、年份”表头的工作表",
+                       "no sheet has a header row with plan, region, measure, year in its first 10 rows"))])
     table = pa.concat_tables(tables) if tables else _columns_table({}, [], None)
     return RawFile(path, sha256, table, issues, template=template)
 
@@ -284,7 +290,7 @@ def read_parquet(path: Path, data: bytes, sha256: str) -> RawFile:
         table = pq.read_table(io.BytesIO(data))
         names = table.column_names
     except (pa.ArrowException, OSError, ValueError) as e:  # ValueError: a damaged file can hold non-UTF-8 names
-        return RawFile(path, sha256, None, [_unreadable(file, f"Parquet 无法读取 / cannot read the Parquet file: {e}")])
+        return RawFile(path, sha256, None, [_unreadable(file, Text(f"Parquet 无法读取：{e}", f"cannot read the Parquet file: {e}"))])
     found = map_header(names)
     missing = missing_columns(found, file, None, None)
     if missing:
@@ -296,8 +302,8 @@ def read_parquet(path: Path, data: bytes, sha256: str) -> RawFile:
             columns[key] = col.cast(pa.string())
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             return RawFile(path, sha256, None, [_unreadable(
-                file, f"列 {names[i]!r} 的类型 {col.type} 无法作为文本读取，应为文本或数值 / column "
-                      f"{names[i]!r} has type {col.type}; expected text or numbers")])
+                file, Text(f"列 {names[i]!r} 的类型 {col.type} 无法作为文本读取，应为文本或数值",
+                           f"column {names[i]!r} has type {col.type}; expected text or numbers"))])
     rows = pa.array(range(1, table.num_rows + 1), pa.int64())
     return RawFile(path, sha256, _columns_table(columns, rows, None), [])
 
@@ -310,7 +316,7 @@ def read_file(path: str | Path) -> RawFile:
     try:
         data = path.read_bytes()
     except OSError as e:
-        return RawFile(path, "", None, [_unreadable(str(path), f"无法打开 / cannot open: {e.strerror or e}")])
+        return RawFile(path, "", None, [_unreadable(str(path), Text(f"无法打开：{e.strerror or e}", f"cannot open: {e.strerror or e}"))])
     sha = hashlib.sha256(data).hexdigest()
     if data.startswith(b"PK\x03\x04"):
         return read_xlsx(path, data, sha)
@@ -318,7 +324,8 @@ def read_file(path: str | Path) -> RawFile:
         return read_parquet(path, data, sha)
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         return RawFile(path, sha, None, [_unreadable(
-            str(path), "旧版 .xls 格式不受支持，请另存为 .xlsx / the old .xls format is not supported; save as .xlsx")])
+            str(path), Text("旧版 .xls 格式不受支持，请另存为 .xlsx",
+                            "the old .xls format is not supported; save as .xlsx"))])
     return read_csv(path, data, sha)
 
 
@@ -376,7 +383,9 @@ def write_template(path: str | Path, plan, year: int, regions: list[str] | None 
 
     first, last = plan.base_year - 5, max(plan.milestones)
     if not first <= year <= last:
-        raise ValueError(f"年份超出规划范围 / year {year} is outside plan {plan.id}: expected {first}–{last}")
+        raise RequestError(Problem("year_outside_plan", column="year", value=str(year),
+                                   expected=Text(f"{first}–{last} 之间的年份（规划 {plan.id}）",
+                                                 f"a year from {first} to {last} (plan {plan.id})")))
     reg = load_regions()
     pairs = template_rows(plan, regions)
     m1, m2 = (plan.milestones + plan.milestones)[:2]

@@ -1,9 +1,11 @@
 """Readers for surface-water monitoring data: sample tables, the national automatic stations' table and
 section registries.
 
-Every reader validates the whole file before returning anything: a bad cell raises
-:class:`WaterInputError` naming the file, row, column, value and what was expected (Chinese, then English).
-Parsing is vectorised (pandas string operations over whole columns), never a Python loop over rows.
+Every reader validates the whole file before returning anything: the bad cells raise one
+:class:`WaterInputError` (a :class:`meili.errors.MeiliError`) whose problems name the file, row, column, value and
+what was expected (rendered in Chinese, English or both). Every problem is collected (the first
+:data:`MAX_PROBLEMS` of each check are kept, all are counted), not only the first. Parsing is vectorised (pandas
+string operations over whole columns), never a Python loop over rows; only the bad cells become Python objects.
 
 The result is a :class:`WaterData`: a long sample table ``section, row, time, item, value, below_dl`` (GB 3838
 units; ``below_dl`` marks values written like ``0.01L``, whose ``value`` is the detection limit), a section
@@ -20,6 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from meili.errors import Collector, InputError, Problem, Text
 from meili.standards.water.tables import all_items, class_names, class_rank_of
 
 SAMPLE_KEY_COLUMNS = ("section", "date")
@@ -48,21 +51,27 @@ NATIONAL_COLUMNS = {
 NATIONAL_KEYS = ("省份", "流域", "断面名称", "监测时间", "水质类别")
 NATIONAL_NO_DATA = ("*", "--", "-", "")
 _NUMBER = r"^\s*((?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(L?)\s*$"
-_MAX_PROBLEMS_SHOWN = 10
+#: Problems kept per check (every one is counted; the message shows the first :data:`meili.errors.SHOWN`).
+MAX_PROBLEMS = 1000
 
 
-class WaterInputError(ValueError):
-    """Bad water input: says where (file, row, column), the value and what was expected, in Chinese and English."""
+class WaterInputError(InputError, ValueError):
+    """Bad water input: every problem found, each naming the file, row, column, the value and what was expected.
 
-    def __init__(self, path: Path | str, problems: list[str]):
-        self.path = str(path)
-        self.problems = problems
-        shown = problems[:_MAX_PROBLEMS_SHOWN]
-        more = len(problems) - len(shown)
-        lines = [f"输入文件有误 / bad input file: {self.path}", *(f"  - {p}" for p in shown)]
-        if more > 0:
-            lines.append(f"  … 另有 {more} 处 / {more} more")
-        super().__init__("\n".join(lines))
+    ``WaterInputError(*problems, total=, counts=)`` like any :class:`~meili.errors.MeiliError`; the older form
+    ``WaterInputError(path, ["message", …])`` is still accepted (each message becomes a problem of that file).
+    ``path`` is the file of the first problem.
+    """
+
+    kind = "water_input"
+
+    def __init__(self, *problems: Problem | str | Text | Path | list, total: int | None = None,
+                 counts: dict[str, int] | None = None):
+        if len(problems) == 2 and isinstance(problems[1], list) and not isinstance(problems[0], Problem):
+            file, items = str(problems[0]), problems[1]
+            problems = tuple(p if isinstance(p, Problem) else Problem(self.kind, file=file, detail=p) for p in items)
+        super().__init__(*problems, total=total, counts=counts)
+        self.path = next((p.file for p in self.problems if p.file), None)
 
 
 @dataclass(frozen=True)
@@ -80,17 +89,34 @@ class WaterData:
         return self.published is not None
 
 
-def _cell(path: Path | str, row: object, column: str, value: object, expected: str) -> str:
-    """One bad cell; ``expected`` is "中文 / English"."""
-    zh, _, en = expected.partition(" / ")
-    return (f"第 {row} 行，列 {column!r}，值 {value!r}：应为{zh} / "
-            f"row {row}, column {column!r}, value {value!r}: expected {en or zh}")
+def _report(problems: Collector, path: Path, frame: pd.DataFrame, mask: pd.Series, column: str, kind: str,
+            expected: Text) -> None:
+    """Every cell of ``column`` where ``mask`` holds, as a problem (the first :data:`MAX_PROBLEMS` kept, all counted)."""
+    total = int(mask.sum())
+    if total:
+        bad = frame.loc[mask, ["row", column]].head(MAX_PROBLEMS)
+        problems.add_counted([Problem(kind, file=str(path), row=int(r), column=column, value=str(v), expected=expected)
+                              for r, v in bad.itertuples(index=False)], total)
+
+
+def _missing_columns(path: Path, kind: str, columns: list[str], expected: Text) -> None:
+    """Columns the header lacks (row 1 of a CSV; a Parquet file has no header row)."""
+    row = 1 if kind == "csv" else None
+    if columns:
+        raise WaterInputError(*(Problem("missing_column", file=str(path), row=row, column=c, expected=expected)
+                                for c in columns))
+
+
+def _raise(problems: Collector) -> None:
+    """Raise the problems found, in row order (a file's own problems, without a row, first)."""
+    problems.problems.sort(key=lambda p: p.row or 0)
+    problems.raise_if_any(WaterInputError)
 
 
 def _read_strings(path: Path) -> tuple[pd.DataFrame, str]:
     """The file as a frame of strings (no value guessed), with the unit rows are numbered in."""
     if not path.is_file():
-        raise WaterInputError(path, ["文件不存在 / file not found"])
+        raise WaterInputError(Problem("file_not_found", file=str(path), expected=Text("存在的文件", "an existing file")))
     suffix = path.suffix.lower()
     try:
         if suffix == ".parquet":
@@ -99,7 +125,8 @@ def _read_strings(path: Path) -> tuple[pd.DataFrame, str]:
             return frame, "parquet"
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (UnicodeDecodeError, pd.errors.ParserError, ValueError, OSError) as exc:
-        raise WaterInputError(path, [f"无法读取（应为 UTF-8 CSV 或 Parquet）/ cannot read (expected UTF-8 CSV or Parquet): {exc}"]) from exc
+        raise WaterInputError(Problem("unreadable_file", file=str(path), detail=Text(f"无法读取：{exc}", f"cannot read: {exc}"),
+                                      expected=Text("UTF-8 CSV 或 Parquet 文件", "a UTF-8 CSV or Parquet file"))) from exc
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame, "csv"
 
@@ -110,25 +137,24 @@ def _row_numbers(frame: pd.DataFrame, kind: str) -> pd.Series:
     return pd.Series(range(offset, offset + len(frame)), index=frame.index, dtype="int64")
 
 
-def _parse_values(path: Path, long: pd.DataFrame, no_data: tuple[str, ...] = ("",)) -> pd.DataFrame:
-    """Parse ``raw`` into ``value`` and ``below_dl``; collect every bad cell."""
+_VALUE = Text("非负数值，或检出限加 L（如 0.01L）", "a non-negative number, or a detection limit with L (e.g. 0.01L)")
+_PH = Text("0–14 之间的 pH", "a pH between 0 and 14")
+
+
+def _parse_values(path: Path, long: pd.DataFrame, problems: Collector,
+                  no_data: tuple[str, ...] = ("",)) -> pd.DataFrame:
+    """Parse ``raw`` into ``value`` and ``below_dl``; every bad cell goes to ``problems``."""
     raw = long["raw"].str.strip()
     missing = raw.isin(no_data)
     parts = raw.str.extract(_NUMBER)
-    bad = ~missing & parts[0].isna()
-    problems = [
-        _cell(path, r, c, v, "非负数值，或检出限加 L（如 0.01L） / a non-negative number, or a detection limit with L (e.g. 0.01L)")
-        for r, c, v in long.loc[bad, ["row", "column", "raw"]].head(_MAX_PROBLEMS_SHOWN * 2).itertuples(index=False)
-    ]
     value = pd.to_numeric(parts[0], errors="coerce")
-    is_ph = long["item"] == "ph"
-    bad_ph = is_ph & value.notna() & (value > 14)
-    problems += [
-        _cell(path, r, c, v, "0–14 之间的 pH / a pH between 0 and 14")
-        for r, c, v in long.loc[bad_ph, ["row", "column", "raw"]].head(_MAX_PROBLEMS_SHOWN).itertuples(index=False)
-    ]
-    if problems:
-        raise WaterInputError(path, problems)
+    bad_ph = (long["item"] == "ph") & value.notna() & (value > 14)
+    for mask, kind, expected in ((~missing & parts[0].isna(), "non_numeric", _VALUE), (bad_ph, "out_of_range", _PH)):
+        total = int(mask.sum())
+        if total:
+            bad = long.loc[mask, ["row", "column", "raw"]].sort_values("row", kind="stable").head(MAX_PROBLEMS)
+            problems.add_counted([Problem(kind, file=str(path), row=int(r), column=c, value=str(v), expected=expected)
+                                  for r, c, v in bad.itertuples(index=False)], total)
     out = long.assign(value=value, below_dl=parts[1].eq("L") & ~missing)
     return out[~missing]
 
@@ -143,35 +169,28 @@ def read_samples(path: str | Path, sections: pa.Table | None = None) -> WaterDat
     """
     path = Path(path)
     frame, kind = _read_strings(path)
-    missing_columns = [c for c in SAMPLE_KEY_COLUMNS if c not in frame.columns]
-    if missing_columns:
-        raise WaterInputError(path, [
-            f"缺少列 {c!r}；应有列 section,date,<参数> / missing column {c!r}; expected section,date,<parameters>"
-            for c in missing_columns
-        ])
+    _missing_columns(path, kind, [c for c in SAMPLE_KEY_COLUMNS if c not in frame.columns],
+                     Text("列 section,date,<参数>", "the columns section,date,<parameters>"))
     frame = frame.assign(row=_row_numbers(frame, kind))
-    problems: list[str] = []
+    problems = Collector()
     section = frame["section"].str.strip()
-    for r, v in frame.loc[section.eq(""), ["row", "section"]].itertuples(index=False):
-        problems.append(_cell(path, r, "section", v, "断面编码 / a section code"))
+    _report(problems, path, frame, section.eq(""), "section", "empty_cell", Text("断面编码", "a section code"))
     time = pd.to_datetime(frame["date"].str.strip().str.replace("/", "-", regex=False), format="ISO8601",
                           errors="coerce")
-    for r, v in frame.loc[time.isna(), ["row", "date"]].head(_MAX_PROBLEMS_SHOWN).itertuples(index=False):
-        problems.append(_cell(path, r, "date", v, "日期，如 2024-01-15 或 2024-01-15 08:00 / a date like 2024-01-15 or 2024-01-15 08:00"))
+    _report(problems, path, frame, time.isna(), "date", "invalid_time",
+            Text("日期，如 2024-01-15 或 2024-01-15 08:00", "a date like 2024-01-15 or 2024-01-15 08:00"))
     if sections is not None:
         known = set(sections.column("section").to_pylist())
-        unknown = ~section.isin(known) & section.ne("")
-        for r, v in frame.loc[unknown, ["row", "section"]].head(_MAX_PROBLEMS_SHOWN).itertuples(index=False):
-            problems.append(_cell(path, r, "section", v, "断面名录中的断面（未知断面） / a section of the registry (unknown section)"))
-    if problems:
-        raise WaterInputError(path, problems)
+        _report(problems, path, frame, ~section.isin(known) & section.ne(""), "section", "unknown_section",
+                Text("断面名录中的断面", "a section of the registry"))
     value_columns = [c for c in frame.columns if c not in (*SAMPLE_KEY_COLUMNS, "row") and c.lower() not in TEXT_COLUMNS]
     base = pd.DataFrame({"section": section, "row": frame["row"], "time": time})
     long = base.join(frame[value_columns]).melt(
         id_vars=["section", "row", "time"], value_vars=value_columns, var_name="column", value_name="raw"
     )
     long["item"] = long["column"].str.strip().str.lower()
-    long = _parse_values(path, long)
+    long = _parse_values(path, long, problems)
+    _raise(problems)
     samples = pa.Table.from_pandas(
         long[["section", "row", "time", "item", "value", "below_dl"]].reset_index(drop=True), preserve_index=False
     )
@@ -220,33 +239,33 @@ def read_sections(path: str | Path) -> pa.Table:
     """
     path = Path(path)
     frame, kind_of_file = _read_strings(path)
-    missing_columns = [c for c in REGISTRY_COLUMNS if c not in frame.columns]
-    if missing_columns:
-        raise WaterInputError(path, [
-            f"缺少列 {c!r}；断面名录应有列 {','.join(REGISTRY_COLUMNS)} / missing column {c!r}" for c in missing_columns
-        ])
+    _missing_columns(path, kind_of_file, [c for c in REGISTRY_COLUMNS if c not in frame.columns],
+                     Text("断面名录的列 " + ",".join(REGISTRY_COLUMNS), "the registry columns " + ",".join(REGISTRY_COLUMNS)))
     frame = frame.assign(row=_row_numbers(frame, kind_of_file))
     clean = {c: frame[c].str.strip() for c in REGISTRY_COLUMNS}
-    problems: list[str] = []
+    problems = Collector()
 
-    def report(mask: pd.Series, column: str, expected: str) -> None:
-        for r, v in frame.loc[mask, ["row", column]].head(_MAX_PROBLEMS_SHOWN).itertuples(index=False):
-            problems.append(_cell(path, r, column, v, expected))
+    def report(mask: pd.Series, column: str, kind: str, zh: str, en: str) -> None:
+        _report(problems, path, frame, mask, column, kind, Text(zh, en))
 
-    report(clean["section"].eq(""), "section", "断面编码 / a section code")
-    report(clean["section"].duplicated() & clean["section"].ne(""), "section", "唯一的断面编码（重复） / a unique section code (duplicate)")
-    report(clean["name"].eq(""), "name", "断面名称 / a section name")
-    report(clean["water_body"].eq(""), "water_body", "河流或湖库名称 / a river or lake name")
+    report(clean["section"].eq(""), "section", "empty_cell", "断面编码", "a section code")
+    report(clean["section"].duplicated() & clean["section"].ne(""), "section", "duplicate_key",
+           "唯一的断面编码（此编码重复）", "a unique section code (this one repeats)")
+    report(clean["name"].eq(""), "name", "empty_cell", "断面名称", "a section name")
+    report(clean["water_body"].eq(""), "water_body", "empty_cell", "河流或湖库名称", "a river or lake name")
     kind = clean["kind"].str.lower().map(KINDS)
-    report(kind.isna(), "kind", "river、lake 或 reservoir / river, lake or reservoir")
+    report(kind.isna(), "kind", "invalid_choice", "river、lake 或 reservoir（河流、湖泊、水库）",
+           "river, lake or reservoir")
     level = clean["level"].str.lower().map(LEVELS)
-    report(level.isna(), "level", "national、provincial 或 municipal / national, provincial or municipal")
-    report(~clean["region_code"].str.fullmatch(r"\d{6}"), "region_code", "六位行政区划代码，如 360702 / a six-digit region code such as 360702")
+    report(level.isna(), "level", "invalid_choice", "national、provincial 或 municipal（国考、省考、市考）",
+           "national, provincial or municipal")
+    report(~clean["region_code"].str.fullmatch(r"\d{6}"), "region_code", "invalid_value",
+           "六位行政区划代码，如 360702", "a six-digit region code such as 360702")
     names = class_names()
     ranks = clean["target_class"].map(class_rank_of)
-    report(clean["target_class"].ne("") & ranks.isna(), "target_class", "水质类别 Ⅰ–Ⅴ 或 劣Ⅴ / a class Ⅰ–Ⅴ or 劣Ⅴ")
-    if problems:
-        raise WaterInputError(path, problems)
+    report(clean["target_class"].ne("") & ranks.isna(), "target_class", "invalid_value",
+           "水质类别 Ⅰ–Ⅴ 或 劣Ⅴ，或留空", "a class Ⅰ–Ⅴ or 劣Ⅴ, or empty")
+    _raise(problems)
     optional = {c: frame[c].str.strip().replace("", None).tolist() if c in frame.columns else [None] * len(frame)
                 for c in ("province", "basin")}
     return pa.table({
@@ -284,27 +303,23 @@ def read_national_table(path: str | Path, year: int, sections: pa.Table | None =
     """
     path = Path(path)
     frame, kind_of_file = _read_strings(path)
-    missing_columns = [c for c in (*NATIONAL_KEYS, *NATIONAL_COLUMNS) if c not in frame.columns]
-    if missing_columns:
-        raise WaterInputError(path, [f"缺少列 {c!r} / missing column {c!r} (national automatic stations' table)"
-                                     for c in missing_columns])
+    _missing_columns(path, kind_of_file, [c for c in (*NATIONAL_KEYS, *NATIONAL_COLUMNS) if c not in frame.columns],
+                     Text("国家地表水自动站数据表的列", "the columns of the national automatic stations' table"))
     frame = frame.assign(row=_row_numbers(frame, kind_of_file))
-    problems: list[str] = []
+    problems = Collector()
     time_text = frame["监测时间"].str.strip()
     no_time = time_text.isin(NATIONAL_NO_DATA)
     time = pd.to_datetime(f"{year}-" + time_text, format="%Y-%m-%d %H:%M", errors="coerce")
-    for r, v in frame.loc[~no_time & time.isna(), ["row", "监测时间"]].head(_MAX_PROBLEMS_SHOWN).itertuples(index=False):
-        problems.append(_cell(path, r, "监测时间", v, "MM-DD HH:MM，或 * / -- 表示无数据 / MM-DD HH:MM, or * / -- for no data"))
+    _report(problems, path, frame, ~no_time & time.isna(), "监测时间", "invalid_time",
+            Text("MM-DD HH:MM，或 * / -- 表示无数据", "MM-DD HH:MM, or * / -- for no data"))
     published_text = frame["水质类别"].str.strip()
     published_rank = published_text.map(class_rank_of)
     bad_class = ~published_text.isin(NATIONAL_NO_DATA) & published_rank.isna()
-    for r, v in frame.loc[bad_class, ["row", "水质类别"]].head(_MAX_PROBLEMS_SHOWN).itertuples(index=False):
-        problems.append(_cell(path, r, "水质类别", v, "Ⅰ–Ⅴ、劣Ⅴ，或 * / -- / a class Ⅰ–Ⅴ, 劣Ⅴ, or * / --"))
+    _report(problems, path, frame, bad_class, "水质类别", "invalid_value",
+            Text("Ⅰ–Ⅴ、劣Ⅴ，或 * / -- 表示无数据", "a class Ⅰ–Ⅴ, 劣Ⅴ, or * / -- for no data"))
     for column in ("省份", "断面名称"):
-        for r, v in frame.loc[frame[column].str.strip().eq(""), ["row", column]].head(_MAX_PROBLEMS_SHOWN).itertuples(index=False):
-            problems.append(_cell(path, r, column, v, "非空文字 / non-empty text"))
-    if problems:
-        raise WaterInputError(path, problems)
+        _report(problems, path, frame, frame[column].str.strip().eq(""), column, "empty_cell",
+                Text("非空文字", "non-empty text"))
     province = frame["省份"].str.strip()
     name = frame["断面名称"].str.strip()
     section = province + "/" + name
@@ -312,7 +327,8 @@ def read_national_table(path: str | Path, year: int, sections: pa.Table | None =
     renamed = frame[list(NATIONAL_COLUMNS)].rename(columns=NATIONAL_COLUMNS)
     long = base.join(renamed).melt(id_vars=["section", "row", "time"], var_name="item", value_name="raw")
     long["column"] = long["item"].map({v: k for k, v in NATIONAL_COLUMNS.items()})
-    long = _parse_values(path, long, NATIONAL_NO_DATA)
+    long = _parse_values(path, long, problems, NATIONAL_NO_DATA)
+    _raise(problems)
     long.loc[long["item"] == "chla", "value"] *= 1000.0  # mg/L → mg/m³
     samples = _typed_samples(pa.Table.from_pandas(
         long[["section", "row", "time", "item", "value", "below_dl"]].reset_index(drop=True), preserve_index=False
@@ -357,6 +373,7 @@ def read_water_input(path: str | Path, *, year: int | None = None, sections_path
     sections = read_sections(sections_path) if sections_path is not None else None
     if is_national_table(path):
         if year is None:
-            raise WaterInputError(path, ["国家自动站数据的监测时间无年份，请给出 --year / the national table's times have no year: give --year"])
+            raise WaterInputError(Problem("missing_parameter", file=str(path), column="year", detail=Text(
+                "国家自动站数据的监测时间没有年份，需要给出年份", "the national table's times have no year: the year is needed")))
         return read_national_table(path, year, sections)
     return read_samples(path, sections)

@@ -10,28 +10,48 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
+from meili.errors import MeiliError, Problem, Text
 from meili.plan.model import Plan
 from meili.standards.computations import COMPUTATIONS
 
 
-@dataclass(frozen=True)
-class PlanProblem:
-    file: str
-    measure: str | None
-    field: str
-    message: str
+@dataclass(frozen=True, init=False)
+class PlanProblem(Problem):
+    """One problem of a plan file, a :class:`meili.errors.Problem` (kind ``plan``) naming the measure and the field.
+
+    ``PlanProblem(file, measure, field, message)``; ``message`` is the detail (bilingual text). Rendered as
+    ``file: measure 16.1, field targets.2025: …`` (Chinese: ``file: 测度 16.1，字段 targets.2025: …``).
+    """
+
+    measure: str | None = None
+    field: str = "plan"
+
+    def __init__(self, file: str, measure: str | None, field: str, message: str | Text, kind: str = "plan"):
+        super().__init__(kind, file=file, column=field, detail=message)
+        object.__setattr__(self, "measure", measure)
+        object.__setattr__(self, "field", field)
+
+    def where(self, lang="both") -> str:
+        if lang == "zh":
+            return f"{self.file}: " + (f"测度 {self.measure}，" if self.measure else "") + f"字段 {self.field}"
+        return f"{self.file}: " + (f"measure {self.measure}, " if self.measure else "") + f"field {self.field}"
+
+    def render(self, lang="both") -> str:
+        detail = self.detail.render(lang) if isinstance(self.detail, Text) else self.detail
+        return f"{self.where(lang)}: {detail}"
 
     def __str__(self) -> str:
-        where = f"measure {self.measure}, " if self.measure else ""
-        return f"{self.file}: {where}field {self.field}: {self.message}"
+        return self.render()
 
 
-class PlanError(ValueError):
+class PlanError(MeiliError, ValueError):
     """A plan file that cannot be used; ``problems`` lists every problem found (file, measure, field, message)."""
 
+    kind = "plan"
+    shown = 1000
+
     def __init__(self, problems: list[PlanProblem]):
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
+        super().__init__(*problems)
 
 
 def builtin_plan_dir() -> Path:
@@ -133,7 +153,8 @@ def load_plan(plan: str | Path) -> Plan:
     path = Path(plan)
     if path.suffix in (".yaml", ".yml") and path.exists():
         return read_plan_file(path)
-    raise PlanError([PlanProblem(str(plan), None, "plan", f"未知规划 / unknown plan; built-in plans: {', '.join(plans)}")])
+    raise PlanError([PlanProblem(str(plan), None, "plan", f"未知规划 / unknown plan; built-in plans: {', '.join(plans)}",
+                                 kind="unknown_plan")])
 
 
 @cache

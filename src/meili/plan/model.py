@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
+from meili.errors import MeiliError
 from meili.observation import normalise_unit
 from meili.plan.regions import UnknownRegionError, load_regions
 from meili.plan.targets import (
@@ -35,8 +36,17 @@ def _within(code: str, region: str) -> bool:
     return code.startswith(prefix)
 
 
-class PlanModelError(ValueError):
-    """A plan that is readable YAML but not a valid plan; the message names the measure and the field."""
+class PlanModelError(MeiliError, ValueError):
+    """A plan that is readable YAML but not a valid plan; the message names the measure and the field.
+
+    Raised inside pydantic validation, which :mod:`meili.plan.loader` turns into a :class:`PlanError` problem:
+    ``str(e)`` is therefore the bare message ("measure 16.1, field baseline: …"); ``render()`` adds the title.
+    """
+
+    kind = "plan"
+
+    def __str__(self) -> str:
+        return "\n".join(p.message for p in self.problems)
 
 
 class Correction(BaseModel):

@@ -12,10 +12,20 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from meili.errors import MeiliError, Problem, Text
 
-class UnknownRegionError(KeyError):
+
+class UnknownRegionError(MeiliError, KeyError):
+    """A region key that names no region (or a region that is not a group where a group is needed)."""
+
+    kind = "unknown_region"
+
     def __str__(self) -> str:  # KeyError quotes its message; keep it readable
-        return str(self.args[0])
+        return self.render()
+
+
+_REGION_KEYS = Text("区划代码（如 360702）、名称（如 章贡区）或区域组（如 中心城区 / central_urban）",
+                    "a GB/T 2260 code (e.g. 360702), a name (e.g. 章贡区) or a group (e.g. 中心城区 / central_urban)")
 
 
 class Region(BaseModel):
@@ -89,10 +99,7 @@ class Regions(BaseModel):
         k = str(key).strip()
         if k in self.index:
             return self.index[k]
-        raise UnknownRegionError(
-            f"未知区域 / unknown region {key!r}: expected a GB/T 2260 code (e.g. 360702), a name (e.g. 章贡区) "
-            f"or a group (e.g. 中心城区 / central_urban)"
-        )
+        raise UnknownRegionError(Problem("unknown_region", value=str(key), expected=_REGION_KEYS))
 
     def is_group(self, key: str) -> bool:
         return any(g.id == key for g in self.groups)
@@ -102,7 +109,8 @@ class Regions(BaseModel):
         for g in self.groups:
             if g.id == gid:
                 return g
-        raise UnknownRegionError(f"不是区域组 / not a region group: {key!r}")
+        raise UnknownRegionError(Problem("not_a_group", value=str(key), expected=Text(
+            "区域组，如 中心城区（central_urban）", "a region group such as 中心城区 (central_urban)")))
 
     def name(self, key: str) -> str:
         k = self.resolve(key)

@@ -13,6 +13,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from meili.errors import MeiliError
+
 
 class Direction(StrEnum):
     """Which way is better. Required on every measure: never defaulted (Open SDG's default is a known trap)."""
@@ -62,8 +64,17 @@ _CUMULATIVE_RE = re.compile(rf"^[\[［](?P<value>{_NUMBER})[\]］]$")
 _STARRED_RE = re.compile(r"^(?P<body>.*?)\s*[*＊]$")
 
 
-class TargetTextError(ValueError):
-    """A cell text that no target reading fits."""
+class TargetTextError(MeiliError, ValueError):
+    """A cell text that no target reading fits.
+
+    Usually wrapped into another error's message (a plan's measure and field, an assignment's row): ``str(e)`` is
+    therefore the bare bilingual message; ``render()`` adds the title.
+    """
+
+    kind = "target_text"
+
+    def __str__(self) -> str:
+        return "\n".join(p.message for p in self.problems)
 
 
 class Target(BaseModel):
