@@ -12,7 +12,14 @@ import pyarrow as pa
 import pytest
 from openpyxl import load_workbook
 
-from meili.app.outputs import check_output, export_table, neutralise_arrow, safe_text, write_rows_csv, write_table
+from meili.app.outputs import (
+    check_output,
+    export_table,
+    neutralise_arrow,
+    safe_text,
+    write_rows_csv,
+    write_table,
+)
 from meili.errors import OutputError
 
 HOSTILE = ["=1+2", "+SUM(A1)", "-2+3", "@cmd", "\tx", "\rx"]
@@ -20,7 +27,7 @@ SAFE = ["'=1+2", "'+SUM(A1)", "'-2+3", "'@cmd", "'\tx", "'\rx"]
 
 
 def table() -> pa.Table:
-    return pa.table({"region": HOSTILE + ["章贡区"], "value": [-1.5, 2.0, 3.0, 4.0, 5.0, 6.0, -7.0]})
+    return pa.table({"region": [*HOSTILE, "章贡区"], "value": [-1.5, 2.0, 3.0, 4.0, 5.0, 6.0, -7.0]})
 
 
 def test_safe_text_follows_owasp_and_leaves_ordinary_text_alone():
@@ -53,7 +60,6 @@ def test_defect_02_every_writer_neutralises_formulas_and_keeps_numbers_numeric(t
 
 def test_defect_02_an_ibis_table_is_made_safe_by_its_engine(tmp_path):
     import ibis
-
     import pyarrow.parquet as pq
 
     pq.write_table(table(), tmp_path / "t.parquet")
