@@ -42,3 +42,9 @@ def label(section: str, key: str, lang: Lang = "both", sep: str = " ") -> str:
 def labels(section: str, lang: Lang = "both") -> dict[str, str]:
     """Every label of ``section`` in catalog order."""
     return {k: label(section, k, lang) for k in catalog().get(section, {})}
+
+
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """``n`` and an English noun in the right number: ``count(1, "row")`` → ``"1 row"``, ``count(3, "row")`` →
+    ``"3 rows"`` (thousands separated)."""
+    return f"{n:,} {noun if n == 1 else (plural or noun + 's')}"

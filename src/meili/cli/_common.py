@@ -24,6 +24,7 @@ from typer.core import TyperGroup
 
 from meili.app import Hooks
 from meili.errors import MeiliError
+from meili.i18n import count
 
 if TYPE_CHECKING:
     from meili.app import Meili
@@ -281,5 +282,6 @@ def print_indicator_run(run, root: Path) -> None:
         console.print(f"{row['measure']:>5} {row['region']:<20} {row['year']} {value} {row['unit']} "
                       f"({row['state']}) {row['note'] or ''}", highlight=False)
     if run.missing.num_rows:
-        console.print(f"未能计算、未写入 / not computed, not written: {run.missing.num_rows} 行 rows")
+        console.print(f"未能计算、未写入 {run.missing.num_rows} 行 / not computed, not written: "
+                      f"{count(run.missing.num_rows, 'row')}")
     console.print(f"{root}: {run.result.summary()}", highlight=False)

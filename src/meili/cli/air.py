@@ -33,6 +33,7 @@ from meili.cli._common import (
     with_progress,
 )
 from meili.cli._common import err_console as console
+from meili.i18n import count
 
 app = typer.Typer(rich_markup_mode=None, help="空气质量 / air quality from hourly station data (HJ 633, HJ 663, GB 3095).",
                   no_args_is_help=True)
@@ -51,7 +52,8 @@ O3_ORDER = typer.Option(AirO3Order.station_mda8, "--o3-order", help="城市臭�
 def _read(app, inputs, stations, fmt, time_label, drop):
     air = app.read_air(inputs, stations=stations, format=_value(fmt), time_label=_value(time_label),
                        drop_unknown_stations=drop)
-    console.print(f"{len(air.files)} 个文件，{air.station_hours:,} 个站点小时 / files, station-hours")
+    console.print(f"{len(air.files)} 个文件，{air.station_hours:,} 个站点小时 / {count(len(air.files), 'file')}, "
+                  f"{count(air.station_hours, 'station-hour')}")
     return air
 
 
@@ -64,7 +66,7 @@ def _write(table, output: Path, air, encoding) -> int:
 
 
 def _written(rows: int, output: Path, start: float) -> None:
-    console.print(f"{rows:,} 行 → {output} ({time.perf_counter() - start:.1f} s)")
+    console.print(f"{rows:,} 行 → {output} / {count(rows, 'row')} ({time.perf_counter() - start:.1f} s)")
 
 
 @app.command()

@@ -20,6 +20,7 @@ from meili.cli._common import (
     meili_app,
     write_rows,
 )
+from meili.i18n import count
 
 app = typer.Typer(rich_markup_mode=None, help="观测数据 / observations: templates, import, list, history, export.", no_args_is_help=True)
 
@@ -57,7 +58,7 @@ def template(
     """生成填报模板 / Write a reporting workbook (Chinese) for a plan and year."""
     app = meili_app()
     n = app.template(output, plan, year, regions=_split(regions))
-    console.print(f"已写入 / written {output}: {n} 行待填 / rows to fill ({app.plan(plan).id}, {year})",
+    console.print(f"已写入 {output}：{n} 行待填 / written {output}: {count(n, 'row')} to fill ({app.plan(plan).id}, {year})",
                   highlight=False)
 
 
@@ -82,7 +83,7 @@ def list_(
     region: Annotated[str | None, typer.Option(help="区域代码、名称或区域组 / region code, name or group.")] = None,
     measure: Annotated[str | None, typer.Option(help="测度编号 / measure id, e.g. 16.1.")] = None,
     year: Annotated[int | None, typer.Option(help="年份 / year.")] = None,
-    format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
+    format: Annotated[OutputFormat, typer.Option("--format", "-f", help="输出格式 / output format: table, csv, json.")] = OutputFormat.table,
     workspace: WorkspaceOption = None,
 ) -> None:
     """列出当前值 / List the current observations (latest revision of each)."""
@@ -102,7 +103,7 @@ def history(
     measure: Annotated[str, typer.Option(help="测度编号 / measure id.")],
     plan: Annotated[str | None, typer.Option(help="规划 / plan id.")] = None,
     year: Annotated[int | None, typer.Option(help="年份 / year.")] = None,
-    format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
+    format: Annotated[OutputFormat, typer.Option("--format", "-f", help="输出格式 / output format: table, csv, json.")] = OutputFormat.table,
     workspace: WorkspaceOption = None,
 ) -> None:
     """修订历史 / Every revision of a region's measure, with the file and time it came from."""
@@ -137,12 +138,12 @@ def export(
     t = meili_app(workspace).export(all_revisions=all_revisions, plan=plan)
     n = export_table(t, format.value if format else None, output, stdout=sys.stdout.buffer, encoding=str(encoding))
     if output is not None:
-        console.print(f"已导出 / exported {n} 行 rows → {output}", highlight=False)
+        console.print(f"已导出 {n} 行 → {output} / exported {count(n, 'row')}", highlight=False)
 
 
 @app.command("imports")
 def imports(
-    format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
+    format: Annotated[OutputFormat, typer.Option("--format", "-f", help="输出格式 / output format: table, csv, json.")] = OutputFormat.table,
     workspace: WorkspaceOption = None,
 ) -> None:
     """导入记录 / Every import: file(s), sha256, command, time and counts."""

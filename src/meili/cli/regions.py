@@ -14,7 +14,7 @@ app = typer.Typer(rich_markup_mode=None, help="区域 / regions and region group
 @app.command("list")
 def list_regions(
     parent: Annotated[str | None, typer.Option(help="Only the children of this region (code or name).")] = None,
-    format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
+    format: Annotated[OutputFormat, typer.Option("--format", "-f", help="输出格式 / output format: table, csv, json.")] = OutputFormat.table,
 ) -> None:
     """列出区域 / List regions (and, with --parent, the groups under it)."""
     regions = meili_app().regions

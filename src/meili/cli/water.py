@@ -19,6 +19,7 @@ from meili.cli._common import (
     output_file_callback,
     print_indicator_run,
 )
+from meili.i18n import count
 
 app = typer.Typer(rich_markup_mode=None, help="地表水 / surface water quality: classify, summary, rank, trophic, indicators.",
                   no_args_is_help=True)
@@ -59,12 +60,12 @@ def _read(app, path: Path, sections: Path | None, year: int | None, need_registr
 
 def _write(table, out: Path, inputs, encoding) -> None:
     rows = write_table(table, out, inputs=[i for i in inputs if i is not None], encoding=str(encoding))
-    console.print(f"写出 {rows} 行 → {out} / wrote {rows} rows", highlight=False)
+    console.print(f"写出 {rows} 行 → {out} / wrote {count(rows, 'row')}", highlight=False)
 
 
 @app.command("classify")
 def classify_command(input: InputArg, output: OutOpt, sections: SectionsOpt = None, year: YearOpt = None,
-                     period: Annotated[PeriodChoice, typer.Option("--period")] = PeriodChoice.sample,
+                     period: Annotated[PeriodChoice, typer.Option("--period", help="时段 / per sample, month, quarter or year")] = PeriodChoice.sample,
                     encoding: EncodingOption = CsvEncoding.utf8_bom) -> None:
     """断面水质类别 / Class, 水质状况 and main pollutants of each section and period (GB 3838-2002)."""
     app = meili_app()
@@ -81,8 +82,8 @@ def classify_command(input: InputArg, output: OutOpt, sections: SectionsOpt = No
 
 @app.command("summary")
 def summary_command(input: InputArg, output: OutOpt, sections: SectionsOpt = None,
-                    year: Annotated[int, typer.Option("--year")] = ...,
-                    by: Annotated[SummaryBy, typer.Option("--by")] = SummaryBy.all,
+                    year: Annotated[int, typer.Option("--year", help="年份 / year")] = ...,
+                    by: Annotated[SummaryBy, typer.Option("--by", help="分组 / all sections, or per level, region or water body")] = SummaryBy.all,
                     encoding: EncodingOption = CsvEncoding.utf8_bom) -> None:
     """水质比例与状况 / Class proportions, 水质状况 and main pollutants per level, region or water body."""
     app = meili_app()
@@ -94,8 +95,8 @@ def summary_command(input: InputArg, output: OutOpt, sections: SectionsOpt = Non
 
 @app.command("rank")
 def rank_command(input: InputArg, output: OutOpt, sections: SectionsOpt = None,
-                 year: Annotated[int, typer.Option("--year")] = ...,
-                 by: Annotated[RankBy, typer.Option("--by")] = RankBy.region,
+                 year: Annotated[int, typer.Option("--year", help="年份 / year")] = ...,
+                 by: Annotated[RankBy, typer.Option("--by", help="排名对象 / rank regions, levels, water bodies or all")] = RankBy.region,
                     encoding: EncodingOption = CsvEncoding.utf8_bom) -> None:
     """CWQI 排名 / Rank regions by the city water quality index (环办监测〔2017〕51号)."""
     app = meili_app()
@@ -107,7 +108,7 @@ def rank_command(input: InputArg, output: OutOpt, sections: SectionsOpt = None,
 
 @app.command("trophic")
 def trophic_command(input: InputArg, output: OutOpt, sections: SectionsOpt = None,
-                    year: Annotated[int, typer.Option("--year")] = ...,
+                    year: Annotated[int, typer.Option("--year", help="年份 / year")] = ...,
                     period: Annotated[TrophicPeriod, typer.Option("--period", help="时段 / period")] = TrophicPeriod.year,
                     encoding: EncodingOption = CsvEncoding.utf8_bom) -> None:
     """湖库营养状态 / Trophic level index TLI(Σ) and grade of lakes and reservoirs (总站生字〔2001〕090号)."""
@@ -120,8 +121,8 @@ def trophic_command(input: InputArg, output: OutOpt, sections: SectionsOpt = Non
 
 @app.command("indicators")
 def indicators_command(input: InputArg, sections: SectionsOpt = None,
-                       plan: Annotated[str, typer.Option("--plan")] = "ganzhou",
-                       year: Annotated[int, typer.Option("--year")] = ...,
+                       plan: Annotated[str, typer.Option("--plan", help="规划 / plan id or file")] = "ganzhou",
+                       year: Annotated[int, typer.Option("--year", help="年份 / year")] = ...,
                        output: Annotated[Path | None, typer.Option("-o", "--output",
                                          help="另存观测表 / also write the rows to .csv/.parquet",
                                          callback=output_file_callback)] = None,
