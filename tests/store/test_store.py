@@ -8,6 +8,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pytest
 
@@ -167,3 +168,152 @@ def test_kill_mid_write_leaves_store_as_it_was(tmp_path):
     proc = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, timeout=120)
     assert proc.returncode == -9, proc.stderr.decode()
     assert snapshot(open_workspace(tmp_path)) == before
+
+
+# --- schema 2: actor, review state, ids from a sequence, file lists -------------------------------------------
+def test_store_errors_are_meili_errors(tmp_path):
+    from meili.errors import MeiliError
+
+    with pytest.raises(StoreError) as e:
+        open_workspace(tmp_path)
+    assert isinstance(e.value, MeiliError) and isinstance(e.value, RuntimeError)
+    assert e.value.kind == "store" and e.value.problems[0].kind == "not_a_workspace"
+    assert e.value.render("en") == (f"{tmp_path.resolve()}: not a workspace: not a Meili workspace (no meili.toml); "
+                                    "create a workspace here first, or name another workspace folder")
+    assert "--" not in str(e.value)  # a library message names no command-line option
+
+
+def test_origin_accepts_one_file_or_lists(monkeypatch):
+    monkeypatch.setattr("getpass.getuser", lambda: "wang.fang")
+    one = Origin(file="a,b.csv", sha256="aa", producer="p")
+    assert (one.files, one.sha256s, one.actor) == (("a,b.csv",), ("aa",), "wang.fang")
+    two = Origin(files=("a.csv", "b,c.csv"), sha256s=("aa", "bb"), actor="li.lei")
+    assert (two.files, two.file, two.sha256, two.actor) == (("a.csv", "b,c.csv"), "a.csv,b,c.csv", "aa,bb", "li.lei")
+    assert Origin(file="").files == ()
+    with pytest.raises(StoreError, match="2 files but 3 sha256"):
+        Origin(files=("a", "b"), sha256s=("1", "2", "3"))
+
+
+def test_imports_record_actor_state_and_file_lists(tmp_path, monkeypatch):
+    monkeypatch.setattr("getpass.getuser", lambda: "wang.fang")
+    ws = init_workspace(tmp_path)
+    r1 = ws.write_observations(obs(ROWS[:1]), origin=Origin(file="a,b.csv", sha256="aa", producer="test"))
+    r2 = ws.write_observations(obs(ROWS[1:]), origin=Origin(files=("x.csv", "y，z.xlsx"), sha256s=("xx", "yy"),
+                                                               producer="test", actor="li.lei"))
+    assert (r1.files, r2.files) == (("a,b.csv",), ("x.csv", "y，z.xlsx"))
+    rows = [(i["id"], i["file"], i["sha256"], i["actor"], i["state"]) for i in ws.imports().to_pylist()]
+    assert rows == [(1, ["a,b.csv"], ["aa"], "wang.fang", "approved"),
+                    (2, ["x.csv", "y，z.xlsx"], ["xx", "yy"], "li.lei", "approved")]
+    assert ws.imports().schema.field("file").type == pa.list_(pa.string())
+    # the row's own file (one per row) is the import's file when the table does not say
+    assert {r["file"] for r in ws.current_observations(measure="16.1").to_pylist()} == {"a,b.csv"}
+    # the review state is one of four
+    with ws.store.writing() as con, pytest.raises(duckdb.ConstraintException, match="CHECK"):
+        con.execute("UPDATE imports SET state = 'maybe' WHERE id = 1")
+    assert ws.query("SELECT state FROM imports WHERE id = ?", [1]).to_pylist() == [{"state": "approved"}]
+
+
+def test_a_file_named_with_a_comma_stays_one_file(tmp_path):
+    from meili.ingest.observations import import_files
+
+    ws = init_workspace(tmp_path / "ws")
+    f = tmp_path / "a,b.csv"
+    f.write_text("plan,region,measure,year,value,state,unit,source,note\n"
+                 "ganzhou,中心城区,16.1,2022,21,,μg/m³,某局,\n", encoding="utf-8")
+    r = import_files(ws, [f])
+    assert r.files == (str(f),)
+    [imp] = ws.imports().to_pylist()
+    assert imp["file"] == [str(f)] and len(imp["sha256"]) == 1 and len(imp["sha256"][0]) == 64
+
+
+def test_import_ids_come_from_a_sequence_and_dry_runs_take_none(tmp_path, monkeypatch):
+    ws = init_workspace(tmp_path)
+    ws.write_observations(obs(ROWS), origin=Origin(file="a.csv"), dry_run=True)
+    assert ws.write_observations(obs(ROWS), origin=Origin(file="a.csv")).import_id == 1
+    assert ws.write_observations(obs(ROWS), origin=Origin(file="a.csv"), dry_run=True).import_id is None
+    assert ws.write_observations(obs(ROWS), origin=Origin(file="b.csv")).import_id == 2
+    seq = ws.query("SELECT sequence_name, last_value FROM duckdb_sequences()").to_pylist()
+    assert seq == [{"sequence_name": "import_id_seq", "last_value": 2}]
+    assert ws.query("SELECT column_default FROM information_schema.columns "
+                    "WHERE table_name = 'imports' AND column_name = 'id'").to_pylist() == [
+        {"column_default": "nextval('import_id_seq')"}]
+
+
+def test_query_is_read_only(tmp_path):
+    ws = init_workspace(tmp_path)
+    ws.write_observations(obs(ROWS), origin=Origin(file="a.csv"))
+    assert ws.query("SELECT count(*) AS n FROM current_observations WHERE year = ?", [2022]).to_pylist() == [{"n": 3}]
+    with pytest.raises(duckdb.Error):  # the file is open read-only for a pure read
+        ws.query("DELETE FROM observations")
+    assert ws.store.counts() == {"imports": 1, "observations": 3}
+
+
+# The store's DDL as version 1 (schema_version 1) wrote it: imports.file and sha256 comma-joined, no actor/state.
+_V1_DDL = """
+CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+CREATE TABLE imports (
+    id BIGINT PRIMARY KEY, file VARCHAR NOT NULL, sha256 VARCHAR, producer VARCHAR NOT NULL,
+    time TIMESTAMPTZ NOT NULL, rows BIGINT NOT NULL, new BIGINT NOT NULL, revised BIGINT NOT NULL,
+    unchanged BIGINT NOT NULL
+);
+CREATE TABLE observations (
+    plan VARCHAR NOT NULL, region VARCHAR NOT NULL, measure VARCHAR NOT NULL, year INTEGER NOT NULL,
+    revision INTEGER NOT NULL, value DOUBLE, state VARCHAR, unit VARCHAR, source VARCHAR, note VARCHAR,
+    provisional BOOLEAN NOT NULL, import_id BIGINT NOT NULL, file VARCHAR, sheet VARCHAR, "row" BIGINT,
+    PRIMARY KEY (plan, region, measure, year, revision)
+);
+CREATE VIEW current_observations AS
+SELECT o.*, i.time AS imported_at
+FROM observations o JOIN imports i ON o.import_id = i.id
+QUALIFY row_number() OVER (PARTITION BY o.plan, o.region, o.measure, o.year ORDER BY o.revision DESC) = 1;
+INSERT INTO meta VALUES ('schema_version', '1');
+INSERT INTO imports VALUES
+    (1, 'a.csv,b.xlsx', 'aa,bb', 'meili data import a.csv b.xlsx', '2024-03-01 08:00:00+00', 2, 2, 0, 0),
+    (3, 'c.csv', '', 'meili air indicators', '2024-04-01 08:00:00+00', 1, 0, 1, 0);
+INSERT INTO observations VALUES
+    ('ganzhou', 'central_urban', '16.1', 2022, 1, 21.0, NULL, 'μg/m³', 'x', NULL, false, 1, 'a.csv', NULL, 2),
+    ('ganzhou', '360722', '16.2', 2022, 1, 20.5, NULL, 'μg/m³', 'x', NULL, false, 1, 'b.xlsx', '填报数据', 5),
+    ('ganzhou', '360722', '16.2', 2022, 2, 19.8, NULL, 'μg/m³', 'x', NULL, false, 3, 'c.csv', NULL, 1);
+"""
+
+
+@pytest.mark.parametrize("first", ["read", "write"])
+def test_a_version_1_store_is_migrated_on_open(tmp_path, first):
+    ws_dir = tmp_path / "ws"
+    init_workspace(ws_dir)
+    (ws_dir / "meili.duckdb").unlink()
+    con = duckdb.connect(str(ws_dir / "meili.duckdb"))
+    con.execute(_V1_DDL)
+    old_history = con.execute("SELECT * EXCLUDE (imported_at) FROM current_observations ORDER BY ALL").fetchall()
+    con.close()
+
+    ws = open_workspace(ws_dir)
+    if first == "read":  # a read opens read-only: the store is migrated read-write once, then read
+        assert ws.history().num_rows == 3
+    else:
+        r = ws.write_observations(obs(ROWS[:1]), origin=Origin(file="d.csv", actor="li.lei"))
+        assert (r.import_id, r.unchanged) == (4, 0)  # the sequence starts after the highest old id
+    imps = [(i["id"], i["file"], i["sha256"], i["producer"], i["actor"], i["state"], i["rows"])
+            for i in ws.imports().to_pylist()]
+    assert imps[:2] == [(1, ["a.csv", "b.xlsx"], ["aa", "bb"], "meili data import a.csv b.xlsx", "unknown",
+                         "approved", 2),
+                        (3, ["c.csv"], [], "meili air indicators", "unknown", "approved", 1)]
+    assert ws.query("SELECT value FROM meta WHERE key = 'schema_version'").to_pylist() == [{"value": "2"}]
+    cur = ws.query("SELECT * EXCLUDE (imported_at) FROM current_observations ORDER BY ALL").to_pylist()
+    if first == "read":
+        assert [tuple(r.values()) for r in cur] == old_history
+        assert ws.write_observations(obs(ROWS[:1]), origin=Origin(file="d.csv")).import_id == 4
+    assert ws.imports().column_names == ["id", "file", "sha256", "producer", "actor", "state", "time", "rows", "new",
+                                         "revised", "unchanged"]
+    # the migrated schema is the one a new store gets
+    fresh = init_workspace(tmp_path / "fresh")
+    schema = "SELECT table_name, column_name, data_type, is_nullable FROM information_schema.columns ORDER BY ALL"
+    assert ws.query(schema).equals(fresh.query(schema))
+
+
+def test_a_store_of_a_newer_schema_is_refused(tmp_path):
+    ws = init_workspace(tmp_path)
+    with ws.store.writing() as con:
+        con.execute("UPDATE meta SET value = '9' WHERE key = 'schema_version'")
+    with pytest.raises(StoreError, match="newer than this Meili supports"):
+        ws.current_observations()

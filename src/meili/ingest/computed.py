@@ -73,5 +73,6 @@ def record_computed(workspace, rows: pa.Table, inputs: list[Path], producer: str
 
     label = ",".join(p.name for p in inputs)
     clean, missing = observations_from_computed(rows, label)
-    origin = Origin(file=label, sha256=file_digest(inputs), producer=producer)
+    origin = Origin(files=tuple(p.name for p in inputs), sha256s=tuple(file_digest([p]) for p in inputs),
+                    producer=producer)
     return workspace.write_observations(clean, origin=origin, dry_run=dry_run), missing

@@ -364,7 +364,7 @@ def import_files(workspace, paths: Iterable[str | Path], dry_run: bool = False, 
 
     paths = list(paths)
     clean, files, skipped = check_files(paths, plans=plans, progress=progress)
-    origin = Origin(file=",".join(str(f.path) for f in files), sha256=",".join(f.sha256 for f in files),
+    origin = Origin(files=tuple(str(f.path) for f in files), sha256s=tuple(f.sha256 for f in files),
                     producer=producer)
     if progress:
         progress(f"写入 / writing {clean.num_rows:,} 行 rows" + (" (试运行 / dry run)" if dry_run else ""))

@@ -6,11 +6,14 @@
 ...                                                           # doctest: +SKIP
 ImportResult(import_id=1, rows=…, new=…, revised=0, unchanged=0)
 
-The engine (DuckDB) sits behind :mod:`meili.store.duckdb_store`; ``meili.toml`` names it.
+What an engine implements is the :class:`~meili.store.protocol.Store` protocol; the engine (DuckDB) sits behind
+:mod:`meili.store.duckdb_store` and ``meili.toml`` names it. Concurrency: :mod:`meili.store.duckdb_connection`
+(within a process) and :mod:`meili.store.locking` (between processes).
 """
 
-from meili.store.model import OUTPUT_COLUMNS, ImportResult, Origin, StoreError
+from meili.store.model import IMPORT_STATES, OUTPUT_COLUMNS, ImportResult, Origin, StoreBusyError, StoreError
+from meili.store.protocol import SCHEMA_VERSION, Store
 from meili.store.workspace import Workspace, init_workspace, open_workspace
 
-__all__ = ["OUTPUT_COLUMNS", "ImportResult", "Origin", "StoreError", "Workspace", "init_workspace",
-           "open_workspace"]
+__all__ = ["IMPORT_STATES", "OUTPUT_COLUMNS", "SCHEMA_VERSION", "ImportResult", "Origin", "Store", "StoreBusyError",
+           "StoreError", "Workspace", "init_workspace", "open_workspace"]

@@ -1,42 +1,70 @@
-"""The DuckDB engine of the observation store: one file, two tables, one view.
+"""The DuckDB engine of the observation store: one file, two tables, one view, one sequence.
 
-``imports``       one row per write (id, file, sha256, producer, time, rows, new, revised, unchanged)
+``imports``       one row per write: id (from the sequence ``import_id_seq``), file and sha256 (lists, same order),
+                  producer (command or program), actor (who), state (review: pending/approved/returned/rejected),
+                  time, rows, new, revised, unchanged
 ``observations``  every revision ever written; rows are only inserted, never updated or deleted
 ``current_observations``  view: the latest revision per (plan, region, measure, year), with ``imported_at``
+``meta``          ``schema_version`` (2); a version-1 store is migrated when first opened, in one transaction
 
-A write runs in one transaction: a failure (or a kill) before COMMIT leaves the file as it was.
-Another engine implements the same methods (``create``, ``write``, ``current``, ``history``, ``imports``).
+A write runs in one transaction: a failure (or a kill) before COMMIT leaves the file as it was. The class
+implements :class:`meili.store.protocol.Store`. Connections are shared per process and per file
+(:mod:`meili.store.duckdb_connection`: read-only for reads, upgraded to read-write for a write; one writer at a
+time; reads go on during a write) and between processes a sidecar lock makes a process wait for the store instead of
+failing (:mod:`meili.store.locking`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
 
-from meili.store.model import OUTPUT_COLUMNS, ImportResult, Origin, StoreError, normalise_input
+from meili.errors import Problem, Text
+from meili.store.duckdb_connection import shared_database
+from meili.store.locking import lock_timeout
+from meili.store.model import IMPORT_STATES, OUTPUT_COLUMNS, ImportResult, Origin, StoreError, normalise_input
+from meili.store.protocol import SCHEMA_VERSION
 
-SCHEMA_VERSION = 1
+__all__ = ["SCHEMA_VERSION", "DuckDBStore"]
 
-_DDL = """
-CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR);
-CREATE TABLE imports (
-    id BIGINT PRIMARY KEY, file VARCHAR NOT NULL, sha256 VARCHAR, producer VARCHAR NOT NULL,
+_STATES = ", ".join(f"'{s}'" for s in IMPORT_STATES)
+
+
+def _imports_ddl(name: str = "imports") -> str:
+    return f"""
+CREATE TABLE {name} (
+    id BIGINT PRIMARY KEY DEFAULT nextval('import_id_seq'), file VARCHAR[] NOT NULL, sha256 VARCHAR[] NOT NULL,
+    producer VARCHAR NOT NULL, actor VARCHAR NOT NULL,
+    state VARCHAR NOT NULL DEFAULT 'approved' CHECK (state IN ({_STATES})),
     time TIMESTAMPTZ NOT NULL, rows BIGINT NOT NULL, new BIGINT NOT NULL, revised BIGINT NOT NULL,
     unchanged BIGINT NOT NULL
 );
+"""
+
+
+_VIEW = """
+CREATE OR REPLACE VIEW current_observations AS
+SELECT o.*, i.time AS imported_at
+FROM observations o JOIN imports i ON o.import_id = i.id
+QUALIFY row_number() OVER (PARTITION BY o.plan, o.region, o.measure, o.year ORDER BY o.revision DESC) = 1;
+"""
+
+_DDL = """
+CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+CREATE SEQUENCE import_id_seq START 1;
+""" + _imports_ddl() + """
 CREATE TABLE observations (
     plan VARCHAR NOT NULL, region VARCHAR NOT NULL, measure VARCHAR NOT NULL, year INTEGER NOT NULL,
     revision INTEGER NOT NULL, value DOUBLE, state VARCHAR, unit VARCHAR, source VARCHAR, note VARCHAR,
     provisional BOOLEAN NOT NULL, import_id BIGINT NOT NULL, file VARCHAR, sheet VARCHAR, "row" BIGINT,
     PRIMARY KEY (plan, region, measure, year, revision)
 );
-CREATE VIEW current_observations AS
-SELECT o.*, i.time AS imported_at
-FROM observations o JOIN imports i ON o.import_id = i.id
-QUALIFY row_number() OVER (PARTITION BY o.plan, o.region, o.measure, o.year ORDER BY o.revision DESC) = 1;
-"""
+""" + _VIEW
 
 # Two observations are the same when all they say is the same; provenance (file, sheet, row) does not count.
 _SAME = " AND ".join(f"n.{c} IS NOT DISTINCT FROM c.{c}"
@@ -53,40 +81,130 @@ def _filters(prefix: str = "", **kw) -> tuple[str, list]:
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
+def _split_list(col: str) -> str:
+    # Version 1 joined several names with ","; a name with a comma in it cannot be told apart any more.
+    return f"list_filter(string_split(coalesce({col}, ''), ','), lambda x: x <> '')"
+
+
+def _migrate(con: duckdb.DuckDBPyConnection, version: int) -> None:
+    """Bring a store of schema ``version`` to :data:`SCHEMA_VERSION` in one transaction."""
+    con.begin()
+    try:
+        if version == 1:
+            next_id = con.execute("SELECT coalesce(max(id), 0) + 1 FROM imports").fetchone()[0]
+            con.execute(f"CREATE SEQUENCE import_id_seq START {int(next_id)}")
+            con.execute(_imports_ddl("imports_v2"))
+            con.execute(f"""
+                INSERT INTO imports_v2 (id, file, sha256, producer, actor, state, time, rows, new, revised,
+                                        unchanged)
+                SELECT id, {_split_list('file')}, {_split_list('sha256')}, producer, 'unknown', 'approved', time,
+                       rows, new, revised, unchanged
+                FROM imports
+            """)
+            con.execute("DROP VIEW current_observations")
+            con.execute("DROP TABLE imports")
+            con.execute("ALTER TABLE imports_v2 RENAME TO imports")
+            con.execute(_VIEW)
+        con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION)])
+    except BaseException:
+        con.rollback()
+        raise
+    con.commit()
+
+
+def _prepare(con: duckdb.DuckDBPyConnection, read_only: bool) -> str:
+    """Check a newly opened file: "ready", "empty" (no tables), or "migrate" (older schema, read-only)."""
+    try:
+        row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    except duckdb.CatalogException:
+        if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE NOT internal").fetchone()[0]:
+            return "empty"
+        row = None
+    try:
+        version = int(row[0])
+    except (TypeError, ValueError):
+        raise StoreError(Problem("store", detail=Text(
+            "不是 Meili 数据库（没有 schema_version）", "not a Meili store (no schema_version)"))) from None
+    if version > SCHEMA_VERSION:
+        raise StoreError(Problem("store", value=str(version), detail=Text(
+            f"数据库结构版本 {version} 比本程序支持的 {SCHEMA_VERSION} 新，请升级 Meili",
+            f"the store's schema version {version} is newer than this Meili supports ({SCHEMA_VERSION}); "
+            "upgrade Meili")))
+    if version == SCHEMA_VERSION:
+        return "ready"
+    if read_only:
+        return "migrate"
+    _migrate(con, version)
+    return "ready"
+
+
 class DuckDBStore:
+    """The DuckDB engine (:class:`meili.store.protocol.Store`).
+
+    ``timeout``: seconds to wait for a store another process holds (None: ``$MEILI_LOCK_TIMEOUT``, else 60);
+    ``on_wait(message)`` is called when a wait starts (and when the holder changes), e.g. to print it.
+    """
+
     engine = "duckdb"
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, timeout: float | None = None, on_wait: Callable[[str], None] | None = None):
         self.path = Path(path)
+        self.timeout = timeout
+        self.on_wait = on_wait
 
-    def connect(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-        try:
-            con = duckdb.connect(str(self.path), read_only=read_only)
-        except duckdb.Error as e:
-            raise StoreError(f"无法打开数据库 / cannot open the store {self.path}: {e}") from None
-        con.execute("SET enable_progress_bar = false")
-        return con
+    def __repr__(self) -> str:
+        return f"DuckDBStore({str(self.path)!r})"
+
+    @property
+    def _db(self):
+        return shared_database(self.path, _prepare)
+
+    @contextmanager
+    def reading(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A DuckDB cursor on one consistent snapshot of the store, for queries (or an Ibis backend:
+        ``ibis.duckdb.from_connection(cur)``); anything done through it is rolled back. Use it briefly: the file
+        stays open (and a write of this process waits for it) until the block ends."""
+        with self._db.reading(lock_timeout(self.timeout), self.on_wait) as cur:
+            cur.begin()
+            try:
+                yield cur
+            finally:
+                cur.rollback()
+
+    @contextmanager
+    def writing(self, create: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A DuckDB cursor on the read-write connection, when this write's turn has come (the caller runs its own
+        transaction)."""
+        with self._db.writing(lock_timeout(self.timeout), self.on_wait, create=create) as cur:
+            yield cur
 
     def create(self) -> None:
-        con = self.connect()
-        try:
-            con.execute(_DDL)
-            con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
-        finally:
-            con.close()
+        with self.writing(create=True) as con:
+            if con.execute("SELECT count(*) FROM information_schema.tables").fetchone()[0]:
+                raise StoreError(Problem("store", file=str(self.path), detail=Text(
+                    "数据库已有表，不再创建", "the store already has tables; not creating it again")))
+            con.begin()
+            try:
+                con.execute(_DDL)
+                con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+            except BaseException:
+                con.rollback()
+                raise
+            con.commit()
 
     # --- writing -------------------------------------------------------------------------------------------
     def write(self, table: pa.Table, origin: Origin, dry_run: bool = False) -> ImportResult:
         incoming = normalise_input(table, origin)
-        con = self.connect()
-        try:
+        import_id = None
+        with self.writing() as con:
             con.begin()
             try:
                 con.register("_incoming_arrow", incoming)
                 self._check_incoming(con)
                 counts = self._classify(con)
-                import_id = self._insert_import(con, origin, incoming.num_rows, counts)
-                self._insert_observations(con, import_id)
+                if not dry_run:  # a dry run takes no id from the sequence
+                    import_id = self._insert_import(con, origin, incoming.num_rows, counts)
+                    self._insert_observations(con, import_id)
             except BaseException:
                 con.rollback()
                 raise
@@ -94,12 +212,9 @@ class DuckDBStore:
                 con.rollback()
             else:
                 con.commit()
-        finally:
-            con.close()
         return ImportResult(
-            import_id=None if dry_run else import_id, rows=incoming.num_rows, new=counts["new"],
-            revised=counts["revised"], unchanged=counts["unchanged"], dry_run=dry_run,
-            files=tuple(f for f in origin.file.split(",") if f),
+            import_id=import_id, rows=incoming.num_rows, new=counts["new"], revised=counts["revised"],
+            unchanged=counts["unchanged"], dry_run=dry_run, files=origin.files,
         )
 
     @staticmethod
@@ -107,11 +222,11 @@ class DuckDBStore:
         nulls = con.execute("""SELECT count(*) FROM _incoming_arrow WHERE plan IS NULL OR region IS NULL
                                OR measure IS NULL OR year IS NULL""").fetchone()[0]
         if nulls:
-            raise StoreError(f"{nulls} 行缺少键 / rows lack plan, region, measure or year")
+            raise StoreError(Text(f"{nulls} 行缺少键", f"{nulls} rows lack plan, region, measure or year"))
         dupes = con.execute("""SELECT plan, region, measure, year, count(*) FROM _incoming_arrow
                                GROUP BY ALL HAVING count(*) > 1 LIMIT 5""").fetchall()
         if dupes:
-            raise StoreError(f"重复的键 / duplicate keys in one write: {dupes}")
+            raise StoreError(Text(f"一次写入中有重复的键：{dupes}", f"duplicate keys in one write: {dupes}"))
 
     @staticmethod
     def _classify(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
@@ -135,11 +250,11 @@ class DuckDBStore:
 
     @staticmethod
     def _insert_import(con: duckdb.DuckDBPyConnection, origin: Origin, rows: int, counts: dict[str, int]) -> int:
-        import_id = con.execute("SELECT coalesce(max(id), 0) + 1 FROM imports").fetchone()[0]
-        con.execute("INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [import_id, origin.file, origin.sha256, origin.producer, origin.time, rows, counts["new"],
-                     counts["revised"], counts["unchanged"]])
-        return import_id
+        return con.execute("""
+            INSERT INTO imports (file, sha256, producer, actor, state, time, rows, new, revised, unchanged)
+            VALUES (?::VARCHAR[], ?::VARCHAR[], ?, ?, 'approved', ?, ?, ?, ?, ?) RETURNING id
+        """, [list(origin.files), list(origin.sha256s), origin.producer, origin.actor, origin.time, rows,
+              counts["new"], counts["revised"], counts["unchanged"]]).fetchone()[0]
 
     @staticmethod
     def _insert_observations(con: duckdb.DuckDBPyConnection, import_id: int) -> None:
@@ -166,19 +281,16 @@ class DuckDBStore:
         return self._query("SELECT * FROM imports ORDER BY id", [])
 
     def counts(self) -> dict[str, int]:
-        con = self.connect(read_only=True)
-        try:
-            return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-                    for t in ("imports", "observations")}
-        finally:
-            con.close()
+        with self.reading() as con:
+            return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("imports", "observations")}
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> pa.Table:
+        """A read-only query on one snapshot (see :class:`meili.store.protocol.Store`)."""
+        return self._query(sql, list(params))
 
     def _query(self, sql: str, params: list) -> pa.Table:
-        con = self.connect(read_only=True)
-        try:
+        with self.reading() as con:
             return con.sql(sql, params=params).to_arrow_table()
-        finally:
-            con.close()
 
 
 def _quoted(cols: list[str]) -> list[str]:

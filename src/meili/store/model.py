@@ -2,27 +2,80 @@
 
 from __future__ import annotations
 
+import getpass
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import pyarrow as pa
 
+from meili.errors import MeiliError
 
-class StoreError(RuntimeError):
-    """A workspace or store problem (not a workspace, already a workspace, a write the store refuses)."""
+#: The review states of an import (``imports.state``); everything written today is ``approved``.
+IMPORT_STATES = ("pending", "approved", "returned", "rejected")
+
+
+class StoreError(MeiliError, RuntimeError):
+    """A workspace or store problem (not a workspace, already a workspace, a write the store refuses).
+
+    A :class:`meili.errors.MeiliError` of kind ``store``; still a ``RuntimeError`` for older callers.
+    """
+
+    kind = "store"
+
+
+class StoreBusyError(StoreError):
+    """Another process (or another write of this process) held the store for longer than the wait allowed.
+
+    ``holders``: what is known of each holder (pid, user, host, command, since, mode), for a front door.
+    """
+
+    kind = "store_busy"
+
+    def __init__(self, *problems, holders: list[dict] | tuple = (), **kw):
+        self.holders = list(holders)
+        super().__init__(*problems, **kw)
+
+
+def os_user() -> str:
+    """The operating-system user running this process ("unknown" when the system cannot say)."""
+    try:
+        return getpass.getuser() or "unknown"
+    except Exception:  # no USER/LOGNAME and no passwd entry (some containers)
+        return "unknown"
 
 
 @dataclass(frozen=True)
 class Origin:
-    """Where a write comes from: file name(s) (comma-separated), their sha256 (same order), who wrote it, when.
+    """Where a write comes from: its files and their sha256 (same order), what wrote it, who, when.
 
+    ``files`` / ``sha256s`` are tuples; ``Origin(file="a.csv", sha256="…")`` (one file, as before) is the same
+    as ``Origin(files=("a.csv",), sha256s=("…",))``. A name is never split: ``"a,b.csv"`` is one file. After
+    construction ``file`` and ``sha256`` hold the names / digests joined with ``","`` (for display only).
     ``producer`` is the command or program: ``"meili data import"``, ``"meili air indicators"``…
+    ``actor`` is who asked for the write: the operating-system user by default, a signed-in user on the web.
     """
 
-    file: str
+    file: str = ""
     sha256: str = ""
     producer: str = "meili"
     time: datetime = field(default_factory=lambda: datetime.now(UTC))
+    actor: str = field(default_factory=os_user)
+    files: tuple[str, ...] = ()
+    sha256s: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        files = tuple(str(f) for f in self.files) if self.files else ((str(self.file),) if self.file else ())
+        sha256s = tuple(self.sha256s) if self.sha256s else ((self.sha256,) if self.sha256 else ())
+        if self.files and self.file and self.file != ",".join(files):
+            raise StoreError(f"Origin: file={self.file!r} 与 files 不一致 / disagrees with files={files!r}")
+        if sha256s and len(sha256s) not in (1, len(files)):
+            raise StoreError(f"Origin: {len(files)} 个文件、{len(sha256s)} 个 sha256 / {len(files)} files but "
+                             f"{len(sha256s)} sha256 digests")
+        object.__setattr__(self, "files", files)
+        object.__setattr__(self, "sha256s", sha256s)
+        object.__setattr__(self, "file", ",".join(files))
+        object.__setattr__(self, "sha256", ",".join(sha256s))
+        object.__setattr__(self, "actor", str(self.actor or "unknown"))
 
 
 @dataclass(frozen=True)
