@@ -57,10 +57,10 @@ def check_workspace(root: Path, force: bool = False) -> None:
     producers = open_workspace(root).imports().column("producer").to_pylist()
     foreign = [p for p in producers if not str(p).startswith(DEMO_PRODUCER)]
     if foreign:
-        raise RequestError(Problem("invalid_request", file=str(root), value=f"{len(foreign)}", detail=Text(
-            f"该工作区已有 {len(foreign)} 次非演示导入；演示会把模拟值写成当前值。请另选目录，或确认后加 --force",
+        raise RequestError(Problem("workspace_has_data", file=str(root), value=f"{len(foreign)}", detail=Text(
+            f"该工作区已有 {len(foreign)} 次非演示导入；演示会把模拟值写成当前值。请另选目录，或确认后强制运行",
             f"the workspace holds {len(foreign)} imports the demo did not make; the demo would make its simulated "
-            "values current over them. Choose another folder, or add --force if that is what you want")))
+            "values current over them. Choose another folder, or force it if that is what you want")))
 
 
 def load_reports(app: Meili) -> ImportResult:
