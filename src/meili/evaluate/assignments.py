@@ -24,11 +24,14 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from meili.errors import MeiliError
 from meili.plan import Plan, Target, TargetKind, TargetTextError, parse_target
 
 
-class AssignmentError(ValueError):
-    """An assignments file that cannot be used; the message lists every problem (file, entry, field)."""
+class AssignmentError(MeiliError, ValueError):
+    """An assignments file that cannot be used; one problem per mistake (file, entry, field)."""
+
+    kind = "assignment"
 
 
 class Assignment(BaseModel):
@@ -94,7 +97,7 @@ def validate_assignments(assignments: list[Assignment], plan: Plan, source: str 
             problems.append(f"{where}, field region: 重复下达 / assigned twice for region {a.region or '(all)'}")
         seen.add(key)
     if problems:
-        raise AssignmentError("\n".join(problems))
+        raise AssignmentError(*problems)
     return mine
 
 
@@ -116,5 +119,5 @@ def load_assignments(path: str | Path, plan: Plan) -> list[Assignment]:
             entry = f"entry {loc[1] + 1}, " if len(loc) >= 2 and loc[0] == "assignments" else ""
             field = ".".join(map(str, loc[2:] if entry else loc)) or "file"
             lines.append(f"{path}: {entry}field {field}: {x['msg']}")
-        raise AssignmentError("\n".join(lines)) from None
+        raise AssignmentError(*lines) from None
     return validate_assignments(parsed.assignments, plan, str(path))

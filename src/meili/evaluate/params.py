@@ -14,9 +14,13 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from meili.errors import MeiliError
 
-class MethodParamsError(ValueError):
-    """A method parameter file that is not valid; the message names the file and the field."""
+
+class MethodParamsError(MeiliError, ValueError):
+    """A method parameter file that is not valid; one problem per mistake, naming the file and the field."""
+
+    kind = "method_params"
 
 
 class _Strict(BaseModel):
@@ -117,7 +121,7 @@ def _read(model: type[BaseModel], path: Path):
         return model.model_validate(raw)
     except ValidationError as e:
         lines = [f"{path}: field {'.'.join(map(str, x['loc'])) or 'file'}: {x['msg']}" for x in e.errors()]
-        raise MethodParamsError("\n".join(lines)) from None
+        raise MethodParamsError(*lines) from None
 
 
 @cache

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import ibis
-import ibis.expr.types as ir
 import pyarrow as pa
 
 from meili.evaluate.assignments import Assignment
 from meili.evaluate.composite import Method, rank
-from meili.evaluate.status import STATUSES, evaluate_expr, execute
+from meili.evaluate.status import STATUSES, evaluate
 from meili.plan import Plan
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
 
 
 def category_summary(
@@ -25,14 +28,16 @@ def category_summary(
     """How many measures are achieved / on_track / lagging / regressing / no_data / target_pending /
     not_applicable, per category of ``plan`` (rows in the plan's order; columns ``category, name, name_en``, one
     per status, ``total``). ``regions`` default: the plan's own region (e.g. Ganzhou 360700)."""
-    ev = evaluate_expr(plan, observations, year, milestone, regions or [plan.region], assignments)
-    counts = ev.group_by("category").aggregate(
-        **{s: (ev.status == s).cast("int64").sum() for s in STATUSES}, total=ev.count())
-    cats = ibis.memtable(pa.Table.from_pylist([
-        {"category": c.id, "name": c.name, "name_en": c.name_en, "order": i} for i, c in enumerate(plan.categories)]))
-    out = cats.left_join(counts, "category").select(cats, *[counts[s] for s in (*STATUSES, "total")])
-    out = out.mutate(**{s: ibis.coalesce(out[s], 0) for s in (*STATUSES, "total")})
-    return execute(out.order_by("order").drop("order"))
+    ev = evaluate(plan, observations, year, milestone, regions or [plan.region], assignments)
+    counts = Counter(zip(ev.column("category").to_pylist(), ev.column("status").to_pylist(), strict=True))
+    cats = plan.categories
+    columns: dict[str, list] = {"category": [c.id for c in cats], "name": [c.name for c in cats],
+                                "name_en": [c.name_en for c in cats]}
+    for s in STATUSES:
+        columns[s] = [counts[(c.id, s)] for c in cats]
+    columns["total"] = [sum(counts[(c.id, s)] for s in STATUSES) for c in cats]
+    schema = pa.schema([(k, pa.string() if k in ("category", "name", "name_en") else pa.int64()) for k in columns])
+    return pa.table(columns, schema=schema)
 
 
 def county_ranking(
