@@ -222,7 +222,9 @@ def test_annual_needs_324_days():
     assert full["complete"] is True and full["valid_days"] == 324
     less = period_statistics(_frame([_daily_rows("K", days[1:], 40, **BASE)]),
                              period="year").to_pyarrow().to_pylist()[0]
-    assert less["complete"] is False and less["attained"] is None
+    # 达标 is judged on the values there are, flagged provisional (issue 15 #22)
+    assert less["complete"] is False and less["attained"] is True and less["attained_provisional"] is True
+    assert full["attained"] is True and full["attained_provisional"] is False
 
 
 def test_statistics_good_rate_attainment_and_composite_index():
@@ -269,10 +271,10 @@ def test_half_year_periods_labels_completeness_and_change_rate():
     got = {r["period"]: (r["valid_days"], r["complete"]) for r in stats}
     assert got == {"2019-H1": (len(h1), True), "2019-H2": (1, False)}
     assert len(h1) == 5 * 27 + 25 == 160
-    # one month short of its minimum (26 days in March): H1 not complete, so 达标 is not judged
+    # one month short of its minimum (26 days in March): H1 not complete, so 达标 is judged provisionally
     short = [d for d in h1 if d != dt.date(2019, 3, 1)]
     s = period_statistics(_frame([_daily_rows("K", short, 40, **BASE)]), period="half").to_pyarrow().to_pylist()[0]
-    assert (s["complete"], s["attained"]) == (False, None)
+    assert (s["complete"], s["attained"], s["attained_provisional"]) == (False, True, True)
     # ranked per half-year, 变化率 against the same half a year before: 2018-H1 I = 0.71, 2019-H1 I = 0.61
     h1_2018 = [d for m in range(1, 7) for d in _days(2018, m, 27)]
     out = annual_table(_frame([_daily_rows("A", h1, 40, **BASE),
@@ -280,3 +282,18 @@ def test_half_year_periods_labels_completeness_and_change_rate():
                          period="half", year=2019).to_pyarrow().to_pylist()
     assert [(r["period"], r["composite_index"], r["rank"], r["change_rate"]) for r in out] == [
         ("2019-H1", 0.61, 1, -14.08)]
+
+
+def test_defect_22_attainment_judged_on_incomplete_data_is_provisional():
+    # 300 days (25 a month: short of 27): not complete, yet 达标 is judged on the values there are, flagged
+    days = [d for m in range(1, 13) for d in _days(2019, m, 25)]
+    clean = period_statistics(_frame([_daily_rows("K", days, 40, **BASE)]), period="year").to_pyarrow().to_pylist()[0]
+    assert (clean["complete"], clean["attained"], clean["attained_provisional"]) == (False, True, True)
+    # PM2.5 36 μg/m³ > 35 (Class 2 annual limit): not attained, still provisional
+    dirty = period_statistics(_frame([_daily_rows("K", days, 40, **{**BASE, "pm25": 36.0})]),
+                              period="year").to_pyarrow().to_pylist()[0]
+    assert (dirty["complete"], dirty["attained"], dirty["attained_provisional"]) == (False, False, True)
+    # an item without any value (no O3 at all): 达标 cannot be judged — NULL, and nothing to flag
+    none = period_statistics(_frame([_daily_rows("K", days, 40, **{**BASE, "o3_8h_max": None})]),
+                             period="year").to_pyarrow().to_pylist()[0]
+    assert (none["attained"], none["attained_provisional"]) == (None, False)

@@ -174,10 +174,11 @@ def test_plan_indicators_rows_for_city_and_counties():
     assert out.column_names == ["plan", "region", "measure", "year", "value", "state", "unit", "source", "note"]
     got = {(r["region"], r["measure"]): r for r in out.to_pylist()}
     assert got[("360700", "18.1")]["value"] == pytest.approx(50.0)
-    assert got[("360700", "18.2")]["value"] == pytest.approx(200 / 3)
-    assert got[("360700", "19.1")]["value"] == pytest.approx(100 / 3)
-    assert got[("360700", "19.2")]["value"] == pytest.approx(100 / 3)
-    assert got[("360703", "18.2")]["value"] == pytest.approx(50.0)
-    assert "2 sections counted, 1 left out" in got[("360703", "18.2")]["note"]
+    # shares rounded to 0.1 as published (GB/T 8170), the counts kept in the note
+    assert got[("360700", "18.2")]["value"] == 66.7
+    assert got[("360700", "19.1")]["value"] == 33.3
+    assert got[("360700", "19.2")]["value"] == 33.3
+    assert got[("360703", "18.2")]["value"] == 50.0
+    assert "1 of 2 sections counted, 1 left out" in got[("360703", "18.2")]["note"]
     assert got[("360702", "18.1")]["plan"] == "ganzhou" and got[("360702", "18.1")]["unit"] == "%"
     assert {r["year"] for r in out.to_pylist()} == {2024}

@@ -152,7 +152,8 @@ def test_cyanide_before_worse_class_and_ph_do_without_multiple():
     rows = [("A", "cn", 0.25), ("A", "nh3n", 2.5), ("A", "ph", 9.6), ("A", "do", 1.0)]
     result = classify(samples(rows)).to_pandas()
     # cyanide (劣Ⅴ, priority), then 劣Ⅴ items: NH3-N with 超标倍数 1.5, then pH and DO (no 超标倍数).
-    assert result.main_pollutants.tolist() == ["氰化物（0.3）、氨氮（1.5）、pH"]
+    # Cyanide's 超标倍数 (0.25 − 0.2)/0.2 = 0.25 exactly: GB/T 8170 half-even gives 0.2 (2 is even).
+    assert result.main_pollutants.tolist() == ["氰化物（0.2）、氨氮（1.5）、pH"]
 
 
 def test_no_main_pollutants_at_class_iii_or_better():
@@ -202,3 +203,12 @@ def test_period_means_ignore_other_years():
     rows = [("A", "nh3n", 0.2, False, dt.datetime(2023, 5, 1)), ("A", "nh3n", 1.8, False, dt.datetime(2024, 5, 1))]
     result = period_means(samples(rows), "year", year=2024).to_pandas()
     assert result.value.tolist() == [1.8]
+
+
+def test_defect_23_exceedance_multiples_rounded_half_even_on_the_decimal_value():
+    # 超标倍数 (C − C_Ⅲ)/C_Ⅲ by GB/T 8170: cyanide 0.25 → 0.25 → 0.2 (2 even); 0.35 → 0.75 → 0.8 (7 odd);
+    # the doubles are 0.24999999999999997 and 0.7499999999999998 (float round: 0.2 and 0.7)
+    got = classify(samples([("A", "cn", 0.25), ("B", "cn", 0.35), ("C", "nh3n", 1.65)])).to_pandas()
+    labels = dict(zip(got.section, got.main_pollutants, strict=True))
+    # NH3-N 1.65: (1.65 − 1.0)/1.0 = 0.65 → 0.6 (6 even; float round gives 0.7)
+    assert labels == {"A": "氰化物（0.2）", "B": "氰化物（0.8）", "C": "氨氮（0.6）"}

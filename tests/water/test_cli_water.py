@@ -27,17 +27,40 @@ def test_indicators_command_records_observations_in_the_workspace(tmp_path):
                                       "--workspace", str(ws.root)])
     assert result.exit_code == 0, result.output
     got = rows(out)
-    assert list(got[0]) == ["plan", "region", "measure", "year", "value", "state", "unit", "source", "note"]
+    assert list(got[0]) == ["plan", "region", "measure", "year", "value", "state", "unit", "source", "note",
+                            "provisional"]
     city = {r["measure"]: float(r["value"]) for r in got if r["region"] == "360700"}
     assert set(city) == {"18.1", "18.2", "19.1", "19.2"}
-    assert city["18.1"] == 100 * 10 / 11  # 10 of the 11 national sections are Ⅰ–Ⅲ in 2024 (docs/water.md)
+    assert city["18.1"] == 90.9  # 10 of the 11 national sections are Ⅰ–Ⅲ in 2024 (docs/water.md), to 0.1
     stored = ws.current_observations(plan="ganzhou", region="360700").to_pylist()
     assert {r["measure"]: r["value"] for r in stored} == city
     assert {r["file"] for r in stored} == {"samples.csv,sections.csv"}
     [imp] = [i for i in ws.imports().to_pylist()]
-    assert imp["producer"] == "meili water indicators" and len(imp["sha256"]) == 64
+    digests = [imp["sha256"]] if isinstance(imp["sha256"], str) else imp["sha256"]  # store schema 1 or 2
+    assert imp["producer"] == "meili water indicators" and digests and all(len(d) == 64 for d in digests)
     again = CliRunner().invoke(app, ["water", "indicators", *ARGS, "--year", "2024", "--workspace", str(ws.root)])
     assert again.exit_code == 0 and "unchanged 62" in again.output
+
+
+def test_defect_21_indicators_output_imports_as_it_is(tmp_path):
+    """``water indicators -o out.csv``, then ``data import out.csv`` into a fresh workspace: exit 0, same values."""
+    from meili.store import init_workspace
+
+    first, fresh = init_workspace(tmp_path / "ws"), init_workspace(tmp_path / "fresh")
+    out = tmp_path / "out.csv"
+    runner = CliRunner()
+    result = runner.invoke(app, ["water", "indicators", *ARGS, "--year", "2024", "-o", str(out),
+                                 "--workspace", str(first.root)])
+    assert result.exit_code == 0, result.output
+    written = rows(out)
+    assert {r["state"] for r in written} == {""} and {r["provisional"] for r in written} == {"false"}
+    imported = runner.invoke(app, ["data", "import", str(out), "--workspace", str(fresh.root)])
+    assert imported.exit_code == 0, imported.output
+    key = ("plan", "region", "measure", "year", "value", "state", "unit", "note", "provisional")
+    computed = sorted(tuple(r[k] for k in key) for r in first.current_observations(plan="ganzhou").to_pylist())
+    again = sorted(tuple(r[k] for k in key) for r in fresh.current_observations(plan="ganzhou").to_pylist())
+    assert again == computed and len(again) == 62
+    assert ("ganzhou", "360700", "18.1", 2024, 90.9) in {r[:5] for r in again}
 
 
 def test_classify_summary_rank_columns(tmp_path):

@@ -496,12 +496,13 @@ class Meili:
                           dry_run: bool = False, output: str | Path | None = None) -> IndicatorRun:
         """Validate computed indicator rows and write them in one transaction, with the input files' provenance.
 
-        Rows that could not be computed are not written (returned as ``missing``); ``output`` also saves the rows.
+        Rows that could not be computed are not written (returned as ``missing``); ``output`` also saves the rows
+        that are written, with a report's columns, so that the file can be imported as it is.
         """
-        from meili.ingest.computed import record_computed
+        from meili.ingest.computed import importable_rows, record_computed
 
         if output is not None:
-            write_table(rows, Path(output))
+            write_table(importable_rows(rows), Path(output))
         result, missing = record_computed(self.workspace, rows, [Path(p) for p in inputs], producer,
                                           dry_run=dry_run, **self._actor_kw(record_computed))
         return IndicatorRun(rows, result, missing)

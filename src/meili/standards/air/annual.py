@@ -13,6 +13,7 @@ import ibis
 import ibis.expr.types as ir
 
 from meili.standards.air import aqi, tables
+from meili.standards.rounding import round_half_even
 
 PERIODS = ("year", "half", "quarter", "month")
 MONTHS_IN = {"year": 12, "half": 6, "quarter": 3, "month": 1}
@@ -53,8 +54,12 @@ def period_statistics(daily: ir.Table, *, period: str = "year", year: int | None
     rounded: integer μg/m³, CO 0.1 mg/m³), the 24-h percentiles ``so2_p98, no2_p98, pm10_p95, pm25_p95``,
     ``valid_days`` (days with a valid AQI), ``good_days``, ``good_rate`` (%, 1 decimal), ``days_level_1…6``,
     ``complete`` (every series has ≥ 27 valid days each month, 25 in February, and ≥ 324 a year: GB 3095 表4),
-    ``attained`` (every item within the Class 2 limit in force on the period's last day; NULL when not complete)
+    ``attained`` (every item within the Class 2 limit in force on the period's last day, judged on the values
+    there are; NULL only when an item has no value at all), ``attained_provisional`` (true when the period is not
+    ``complete``: the judgement stands on data short of HJ 663's completeness rule, as a provisional value does)
     and ``composite_index`` (I_sum = Σ w_i·C_i/S_i over ``tables/composite_index.csv``, 2 decimals).
+    Published numbers are rounded by GB/T 8170-2008 §3.2 on their decimal value (:mod:`meili.standards.rounding`):
+    ``good_rate`` to 0.1 %, ``composite_index`` to 0.01 (城市环境空气质量排名技术规定 [S]).
     """
     if period not in PERIODS:
         raise ValueError(f"未知时段 / unknown period: {period!r} (expected year, half, quarter or month)")
@@ -96,7 +101,8 @@ def period_statistics(daily: ir.Table, *, period: str = "year", year: int | None
               for r in rows), else_=ibis.null("float64"))
     within = [stats[p] <= limits_by[item] for p, item in MEAN_ITEMS.items()]
     within += [stats[r["indicator"]] <= limits_by[r["limit_indicator"]] for r in tables.percentiles()]
-    attained = ibis.ifelse(stats.complete, ibis.and_(*within), ibis.null("boolean"))
+    # 达标 on the values there are (NULL when an item has none); provisional when the period is not complete
+    attained = ibis.and_(*within)
     terms = [float(r["weight"]) * stats[r["indicator"]] / float(r["standard_value"])
              for r in tables.composite_index_weights()]
     composite = terms[0]
@@ -104,8 +110,9 @@ def period_statistics(daily: ir.Table, *, period: str = "year", year: int | None
         composite = composite + term
     return stats.mutate(
         attained=attained,
-        composite_index=composite.round(2),
-        good_rate=ibis.ifelse(stats.valid_days > 0, (stats.good_days * 100.0 / stats.valid_days).round(1),
+        attained_provisional=attained.notnull() & ~stats.complete,
+        composite_index=round_half_even(composite, 2),
+        good_rate=ibis.ifelse(stats.valid_days > 0, round_half_even(stats.good_days * 100.0 / stats.valid_days, 1),
                               ibis.null("float64")),
     ).drop("_months_ok", "last_day", *(f"days_{s}" for s in SERIES)).view()
 
@@ -127,7 +134,7 @@ def rank_periods(stats: ir.Table, *, year: int | None = None) -> ir.Table:
     ranked = ranked.mutate(_last_year=ranked._year.lag().over(earlier),
                            _last_index=ranked.composite_index.lag().over(earlier))
     last = ibis.ifelse(ranked._last_year == ranked._year - 1, ranked._last_index, ibis.null("float64"))
-    out = ranked.mutate(change_rate=((ranked.composite_index - last) / last * 100).round(2))
+    out = ranked.mutate(change_rate=round_half_even((ranked.composite_index - last) / last * 100, 2))
     out = out.drop("_year", "_within", "_last_year", "_last_index")
     if year is not None:
         out = out.filter(out.period.left(4) == str(year))
@@ -138,7 +145,7 @@ def annual_table(daily: ir.Table, *, period: str = "year", year: int | None = No
     """Statistics and ranking in the CLI's column order (other columns after)."""
     ranked = rank_periods(period_statistics(daily, period=period, year=year), year=year)
     first = ["key", "period", "so2", "no2", "pm10", "pm25", "co_p95", "o3_8h_p90", "good_rate", "valid_days",
-             "attained", "composite_index", "rank", "change_rate"]
+             "complete", "attained", "attained_provisional", "composite_index", "rank", "change_rate"]
     return ranked.select(*first, *[c for c in ranked.columns if c not in first])
 
 

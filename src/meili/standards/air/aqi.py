@@ -1,7 +1,7 @@
 """IAQI and AQI as Ibis expressions: exact arithmetic, both regimes (HJ 633-2012, HJ 633-2026).
 
-Exactness. A concentration is first put on an integer grid of 1e-9 (``round(x * 1e9)``: exact for any value with
-at most 9 decimals below 1e6, because the double nearest to such a value is within 1e-16 relative of it), then
+Exactness. A concentration is first put on an integer grid of 1e-9 (``floor(x * 1e9 + 0.5)``, the one rounding
+helper :mod:`meili.standards.rounding`: exact for any value with at most 9 decimals below 1e6, because the double nearest to such a value is within 1e-16 relative of it), then
 rounded half-even (GB/T 8170-2008 §3.2) to whole units of its reporting precision (integer μg/m³, CO 0.1 mg/m³)
 with integer ``%`` arithmetic. The IAQI is then IAQI_lo + ceil((IAQI_hi − IAQI_lo)(C − BP_lo) / (BP_hi − BP_lo))
 computed on those integers (HJ 633-2012 §4.2 式1 and §6.2 "全部进位取整数"), so no float ever tips a ceiling.
@@ -13,9 +13,10 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
+from meili.standards import rounding
 from meili.standards.air import tables
 
-NANO = 1_000_000_000
+NANO = rounding.GRID
 
 
 def _lit_or_col(value):
@@ -23,8 +24,9 @@ def _lit_or_col(value):
 
 
 def to_nano_units(value: ir.NumericValue) -> ir.IntegerValue:
-    """A non-negative concentration on the exact 1e-9 integer grid (NULL stays NULL)."""
-    return (value.cast("float64") * float(NANO)).round().cast("int64")
+    """A non-negative concentration on the exact 1e-9 integer grid (NULL stays NULL):
+    :func:`meili.standards.rounding.grid_units`."""
+    return rounding.grid_units(value)
 
 
 def round_half_even_units(value: ir.NumericValue, decimals: int) -> ir.IntegerValue:
@@ -32,14 +34,10 @@ def round_half_even_units(value: ir.NumericValue, decimals: int) -> ir.IntegerVa
 
     GB/T 8170-2008 §3.2 (进舍规则: 拟舍弃数字为 5 且其后无数字时，前一位为奇数则进一，为偶数则舍去);
     precision per HJ 633-2026 §4.2.2 (integer μg/m³, CO 0.1 mg/m³). Example: 75.4 → 75, 35.5 → 36,
-    2.45 mg/m³ → 24 (2.4), 2.55 → 26 (2.6).
+    2.45 mg/m³ → 24 (2.4), 2.55 → 26 (2.6). The rounding of :mod:`meili.standards.rounding` (concentrations are
+    never negative, so the sign handling of :func:`~meili.standards.rounding.round_half_even` is left out).
     """
-    units = to_nano_units(value)
-    step = 10 ** (9 - decimals)
-    rest = units % step
-    quotient = (units - rest) // step
-    round_up = (rest * 2 > step) | ((rest * 2 == step) & (quotient % 2 == 1))
-    return quotient + round_up.cast("int64")
+    return rounding.half_even_units(rounding.grid_units(value), decimals)
 
 
 def rounded_concentration(value: ir.NumericValue, pollutant: str) -> ir.IntegerValue:

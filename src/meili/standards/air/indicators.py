@@ -21,6 +21,7 @@ from meili.standards.air.annual import period_statistics
 from meili.standards.air.aqi import not_measured_by_design
 from meili.standards.air.daily import daily_aqi, group_daily, station_daily, station_keys
 from meili.standards.computations import AirScope, BindingParams, computation, resolve_plan
+from meili.standards.rounding import mean_rounded
 
 if TYPE_CHECKING:
     from meili.plan import Plan
@@ -81,7 +82,8 @@ def _stations_rows(sd, registry, scope: AirScope, measures, *, year, standard, c
 
 def _counties_rows(sd, registry, scope: AirScope, measures, *, year, standard, city_code, source) -> list[dict]:
     """``aggregate: mean_of_counties``: the arithmetic mean over the counties (``region_code``) of the station set
-    of their annual values ([R] reference/measures.md: 县年均的算术平均), 1 decimal."""
+    of their annual values ([R] reference/measures.md: 县年均的算术平均), rounded to 1 decimal by GB/T 8170-2008 §3.2
+    (:func:`meili.standards.rounding.mean_rounded`)."""
     stations = scope_stations(registry, scope, city_code)
     reg = ibis.memtable(registry)
     county_keys = reg.semi_join(stations, "station").select("station", key=reg.region_code)
@@ -96,9 +98,8 @@ def _counties_rows(sd, registry, scope: AirScope, measures, *, year, standard, c
     note = f"mean of {len(stats)} counties ({', '.join(sorted(c['key'] for c in stats))}); files: {source}"
     rows = []
     for m, c in measures:
-        values = [s[c.statistic] for s in stats if s[c.statistic] is not None]
-        rows.append(dict(region=scope.scope, measure=m, value=round(sum(values) / len(values), 1) if values else None,
-                         state=state, unit=c.unit, note=note))
+        value = mean_rounded((s[c.statistic] for s in stats), 1)
+        rows.append(dict(region=scope.scope, measure=m, value=value, state=state, unit=c.unit, note=note))
     return rows
 
 

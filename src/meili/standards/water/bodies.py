@@ -12,6 +12,7 @@ from typing import Literal
 import ibis
 import ibis.expr.types as ir
 
+from meili.standards.rounding import round_half_even
 from meili.standards.water.classify import LAKE_KINDS, item_classes, section_classes
 from meili.standards.water.tables import load_table
 
@@ -98,7 +99,7 @@ def proportions(
         )
     )
     rates = rates.filter(rates.position < max_pollutants)
-    labels = rates.mutate(label=rates.name_zh + "（" + rates.rate.round(1).cast("string") + "%）")
+    labels = rates.mutate(label=rates.name_zh + "（" + round_half_even(rates.rate, 1).cast("string") + "%）")
     pollutants = labels.group_by(["key", "period"]).aggregate(
         rate_pollutants=labels.label.group_concat("、", order_by=labels.position)
     )

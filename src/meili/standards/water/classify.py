@@ -17,6 +17,7 @@ from typing import Literal
 import ibis
 import ibis.expr.types as ir
 
+from meili.standards.rounding import round_half_even
 from meili.standards.water.tables import table
 
 Period = Literal["sample", "month", "quarter", "year"]
@@ -174,8 +175,8 @@ def main_pollutants(
     ]
     ranked = candidates.mutate(position=ibis.row_number().over(group_by=keys, order_by=order))
     ranked = ranked.filter(ranked.position < max_items)
-    # Remove floating noise first ((0.25 − 0.2)/0.2 is 0.24999999999999997), then round half away from zero.
-    shown = ranked.multiple.round(_FLOAT_NOISE_DECIMALS).round(multiple_decimals).cast("string")
+    # GB/T 8170-2008 §3.2 on the decimal value: (0.25 − 0.2)/0.2 is 0.24999999999999997 in binary, 0.25 → 0.2
+    shown = round_half_even(ranked.multiple, multiple_decimals).cast("string")
     label = ranked.name_zh + ibis.ifelse(ranked.multiple.isnull(), "", "（" + shown + "）")
     ranked = ranked.mutate(label=label)
     return ranked.group_by(keys).aggregate(

@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from meili.observation import OBSERVATION_SCHEMA, Quality
 from meili.standards.computations import BindingParams, SectionShare, computation, resolve_plan
+from meili.standards.rounding import round_half_even
 from meili.standards.water.classify import classify
 
 if TYPE_CHECKING:
@@ -47,8 +48,10 @@ def plan_indicators(
     """Observation rows ``plan, region, measure, year, value, state, unit, source, note`` (OBSERVATION_SCHEMA)
     for each measure bound to ``water.section_share``: for the city (``city_code``: every registered section whose
     region code lies within it) and each county with registered sections of the binding's levels (the binding's
-    ``regions`` chooses). ``value`` in %; ``state`` is ``measured``, or ``missing`` (value null) when no section
-    of the region has a valid class that year; ``note`` gives the sections counted and left out, and the input.
+    ``regions`` chooses). ``value`` in %, rounded to 0.1 as published (GB/T 8170-2008 §3.2, half-even on the
+    decimal value: 10 of 11 sections → 90.9); ``state`` is ``measured``, or ``missing`` (value null) when no section
+    of the region has a valid class that year; ``note`` gives the counts (sections in the classes, sections counted, left out) and
+    the input.
 
     ``bindings``: measure id → binding (:attr:`meili.plan.Plan.bindings`, or mappings as a plan file writes
     them); None: the bindings of ``plan`` (a built-in plan id, a plan file or a :class:`~meili.plan.Plan`).
@@ -83,10 +86,12 @@ def plan_indicators(
     for t in tables[1:]:
         rows = rows.union(t)
     rows = rows.mutate(n_left_out=rows.n_registered - rows.n_counted)
-    value = ibis.ifelse(rows.n_counted > 0, rows.n_hit * 100.0 / rows.n_counted, ibis.null("float64"))
+    value = ibis.ifelse(rows.n_counted > 0, round_half_even(rows.n_hit * 100.0 / rows.n_counted, 1),
+                        ibis.null("float64"))
     note = (
-        "参评断面 " + rows.n_counted.cast("string") + " 个，无有效类别未计 " + rows.n_left_out.cast("string")
-        + " 个 / " + rows.n_counted.cast("string") + " sections counted, " + rows.n_left_out.cast("string")
+        "参评断面 " + rows.n_counted.cast("string") + " 个，其中符合 " + rows.n_hit.cast("string")
+        + " 个，无有效类别未计 " + rows.n_left_out.cast("string") + " 个 / " + rows.n_hit.cast("string") + " of "
+        + rows.n_counted.cast("string") + " sections counted, " + rows.n_left_out.cast("string")
         + " left out (no valid class); input: " + ibis.literal(source)
     )
     result = rows.select(
