@@ -236,3 +236,40 @@ def test_cli_annual_writes_the_ranking_and_shows_it_as_bars(tmp_path):
     shown = " ".join(result.output.split())
     assert "composite index ranking" in shown and "2019-01" in shown
     assert shown.index("乙市") < shown.index("甲市")  # rank 1 first, by name from the registry
+
+
+def _cnemc_day(folder: Path, day: str, stations: dict[str, float]) -> Path:
+    """A CNEMC daily file (hours 0–23, end labels) with the same concentrations every hour; PM2.5 per station."""
+    path = folder / f"china_sites_{day}.csv"
+    rows = [["date", "hour", "type", *stations]]
+    for hour in range(24):
+        for kind, value in (("PM2.5", None), ("PM10", 60), ("SO2", 10), ("NO2", 20), ("O3", 50), ("CO", 1.0)):
+            rows.append([day, str(hour), kind, *(str(pm25 if value is None else value) for pm25 in stations.values())])
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(rows)
+    return path
+
+
+def test_defect_26_daily_by_city_keys_are_codes_with_names_and_no_day_before_the_input(tmp_path):
+    """``air daily --by city`` over national files: a station missing from the registry is refused (it names the
+    station), or dropped on request; the key is the city's code with its name beside it; the hour ending 00:00 on
+    1 January (the last hour of 31 December) makes no empty 2018-12-31 row."""
+    folder = tmp_path / "cnemc"
+    folder.mkdir()
+    for day in ("20190101", "20190102"):
+        _cnemc_day(folder, day, {"1001A": 40.0, "9999Z": 80.0})
+    registry = tmp_path / "stations.csv"
+    registry.write_text("监测点编码,监测点名称,城市,经度,纬度,对照点\n1001A,省站,南昌,115.9,28.7,N\n", encoding="utf-8")
+    out = tmp_path / "daily.csv"
+    runner = CliRunner()
+    args = ["air", "daily", str(folder), "--stations", str(registry), "--by", "city", "-o", str(out)]
+    refused = runner.invoke(app, args)
+    assert refused.exit_code == 1 and "9999Z" in refused.output and not out.exists()
+    result = runner.invoke(app, [*args, "--drop-unknown-stations"])
+    assert result.exit_code == 0, result.output
+    with out.open(encoding="utf-8-sig") as fh:
+        daily = list(csv.DictReader(fh))
+    assert list(daily[0])[:3] == ["key", "name", "date"]
+    # 1 January: 23 hours of 1 January's file + the 00:00 hour of 2 January's; 2 January: 23 hours (≥ 20: valid)
+    assert [(r["key"], r["name"], r["date"], r["pm25"]) for r in daily] == [
+        ("360100", "南昌", "2019-01-01", "40.0"), ("360100", "南昌", "2019-01-02", "40.0")]

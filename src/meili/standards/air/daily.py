@@ -227,6 +227,26 @@ def group_daily(
     return agg.view()
 
 
+def _input_days(hourly: ir.Table) -> ir.Table:
+    """One row ``_first, _last``: the first and last natural day of which the input holds an hour other than the
+    day's last (the 24:00 label, which a file of the next calendar day carries: a CNEMC file of 1 January holds the
+    hour ending 00:00, i.e. the last hour of 31 December)."""
+    t = hourly.mutate(_day=natural_day(hourly.time), _hod=_hour_of_day(hourly.time))
+    inside = t.filter(t._hod < 24)
+    return inside.aggregate(_first=inside._day.min(), _last=inside._day.max())
+
+
+def key_names(registry: pa.Table | None, by: str) -> ir.Table | None:
+    """``key, name``: the name beside each key of a grouping — a station's ``name``, a city's ``city`` (the
+    registry's city name); None for regions and groups (the registry names neither)."""
+    if registry is None or by not in ("station", "city"):
+        return None
+    reg = ibis.memtable(registry)
+    key, name = (reg.station, reg.name) if by == "station" else (reg.city_code, reg.city)
+    named = reg.select(key=key, name=ibis.ifelse(name.strip() == "", ibis.null("string"), name))
+    return named.group_by("key").aggregate(name=named.name.min())
+
+
 def daily_values(
     hourly: ir.Table,
     *,
@@ -236,26 +256,41 @@ def daily_values(
     o3_order: str = "station_mda8",
 ) -> ir.Table:
     """Daily report per station or per city/region/group, in the CLI's column order:
-    ``key, date, aqi, level, primary_pollutant, so2, no2, co, o3_1h_max, o3_8h_max, pm10, pm25`` (concentrations
-    rounded by GB/T 8170; ``o3_1h_max`` NULL under 2026 is still given as a value but has no IAQI), then
-    ``station`` (by station) or ``stations`` (count), ``regime, category, colour, exceeding_pollutants, iaqi_*``.
+    ``key, name, date, aqi, level, primary_pollutant, so2, no2, co, o3_1h_max, o3_8h_max, pm10, pm25``
+    (concentrations rounded by GB/T 8170; ``o3_1h_max`` NULL under 2026 is still given as a value but has no IAQI),
+    then ``station`` (by station) or ``stations`` (count), ``regime, category, colour, exceeding_pollutants,
+    iaqi_*``. ``key`` is the registry's code (station code, ``city_code``, ``region_code`` or group id) and
+    ``name`` its name where the registry gives one (:func:`key_names`).
+
+    Days outside the input's period (:func:`_input_days`: before the first or after the last natural day of which
+    the input holds an hour other than 24:00) are not emitted when they have no valid value — the hour ending
+    00:00 on the first day of the input belongs to the day before (HJ 633's natural day), and one hour makes no
+    daily value. Days inside the period are emitted even when empty, so gaps stay visible.
     """
     if by not in GROUPINGS:
         raise ValueError(f"未知分组 / unknown grouping: {by!r} (expected one of {', '.join(GROUPINGS)})")
     sd = station_daily(hourly)
     if by == "station":
         table = daily_aqi(sd.rename(key="station"), standard=standard, not_measured=not_measured_by_design(registry))
-        extra = [table.key.name("station")]
+        extra = "station"
     else:
         if registry is None:
-            raise ValueError(f"--by {by} 需要站点名录 --stations / --by {by} needs a station registry (--stations)")
+            raise ValueError(f"按 {by} 分组需要站点名录 / grouping by {by} needs a station registry")
         keys = station_keys(registry, by)
         table = daily_aqi(group_daily(sd, keys, hourly=hourly, o3_order=o3_order), standard=standard,
                           not_measured=not_measured_by_design(registry, keys))
-        extra = [table.stations]
+        extra = "stations"
+    any_value = ibis.or_(table.aqi.notnull(), *(table[c].notnull() for c in DAILY_COLUMNS))
+    bounds = _input_days(hourly)
+    table = table.cross_join(bounds)
+    table = table.filter(any_value | table.date.between(table._first, table._last)).drop("_first", "_last")
+    names = key_names(registry, by)
+    if names is not None:
+        table = table.left_join(names, "key").drop("key_right")
+    name = table.name if names is not None else ibis.null("string").name("name")
     iaqi_cols = [c for c in table.columns if c.startswith("iaqi_")]
     return table.select(
-        table.key, table.date, table.aqi, table.level, table.primary_pollutant,
+        table.key, name, table.date, table.aqi, table.level, table.primary_pollutant,
         *(table[f"r_{c}"].name(c) for c in DAILY_COLUMNS),
-        *extra, table.regime, table.category, table.colour, table.exceeding_pollutants, *iaqi_cols,
+        table.key.name("station") if extra == "station" else table.stations, table.regime, table.category, table.colour, table.exceeding_pollutants, *iaqi_cols,
     )
