@@ -3,7 +3,7 @@
 Every query shape (the evaluation, with or without a region selection; the ranking) is an Ibis expression of
 :mod:`meili.evaluate.rules` over unbound tables named as in :data:`meili.evaluate.tables.SCHEMAS`. It is compiled to
 SQL once per process (or read from :mod:`meili.evaluate._compiled`, written by ``python -m
-meili.evaluate.engine`` and used only while it matches the rules' source), then run for each call on a cursor of a
+meili.evaluate`` and used only while it matches the rules' source), then run for each call on a cursor of a
 private in-process DuckDB connection with the call's tables — the observations, the plan's measures, targets and
 vocabulary, the runs, the parameters — registered on that cursor under those names. A call therefore does no Ibis
 work and shares nothing with another call: no memtable on Ibis's default backend, no process-wide option.
@@ -27,10 +27,12 @@ from meili.evaluate import tables
 from meili.evaluate.errors import EvaluationError
 
 #: Modules whose source defines the compiled SQL (a change to any of them invalidates the shipped SQL).
-_RULE_MODULES = ("rules.py", "cagr.py", "tables.py")
+_RULE_MODULES = ("rules.py", "cagr.py", "tables.py", "engine.py")
+#: Up to this many observations a query runs single-threaded: on small inputs DuckDB's threads only add overhead.
+SMALL = 100_000
 _lock = threading.Lock()
 _queries: dict[tuple, Query] = {}
-_con = None
+_connections: dict[bool, object] = {}
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,11 @@ class Query:
 
     sql: str
     schema: pa.Schema
+
+    @property
+    def reads(self) -> tuple[str, ...]:
+        """The bound tables the SQL reads (the others need not be registered)."""
+        return tuple(n for n in tables.SCHEMAS if f'"{n}"' in self.sql)
 
 
 def _shape_key(shape: str, variant: dict) -> tuple:
@@ -102,23 +109,25 @@ def query(shape: str, **variant) -> Query:
     return q
 
 
-def _connection():
-    global _con
-    if _con is None:
+def _connection(small: bool = False):
+    """The private in-process DuckDB database (one single-threaded, one with DuckDB's default threads)."""
+    con = _connections.get(small)
+    if con is None:
         with _lock:
-            if _con is None:
+            con = _connections.get(small)
+            if con is None:
                 import duckdb
 
-                _con = duckdb.connect(":memory:")
-    return _con
+                con = _connections[small] = duckdb.connect(":memory:", config={"threads": 1} if small else {})
+    return con
 
 
 def run(q: Query, data: dict[str, pa.Table]) -> pa.Table:
     """Run a compiled query on a new cursor of the private connection, ``data`` registered on it by name."""
-    cur = _connection().cursor()
+    cur = _connection(small=data["obs"].num_rows <= SMALL).cursor()
     try:
-        for name, table in data.items():
-            cur.register(name, table)
+        for name in q.reads:
+            cur.register(name, data[name])
         # Into a table of the cursor, read as a relation: con.sql(query) would have DuckDB's Python layer scan the
         # query's text for parameters and bind it twice (tens of ms for this SQL), and Arrow straight from a cursor's
         # result warns about a copy.
@@ -192,7 +201,7 @@ def _type_name(t: pa.DataType) -> str:
 def write_compiled(path: Path | None = None) -> Path:
     """Write :mod:`meili.evaluate._compiled`: the SQL of :data:`SHIPPED` and the rules' fingerprint."""
     path = path or Path(__file__).with_name("_compiled.py")
-    lines = ['"""The evaluation\'s SQL, compiled from meili.evaluate.rules by `python -m meili.evaluate.engine`.',
+    lines = ['"""The evaluation\'s SQL, compiled from meili.evaluate.rules by `python -m meili.evaluate`.',
              "",
              "Generated; do not edit. Used only while FINGERPRINT matches the rule modules' source (else the queries",
              'are compiled again when first used); tests/evaluate checks that it is up to date."""',
@@ -211,6 +220,3 @@ def write_compiled(path: Path | None = None) -> Path:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
-
-if __name__ == "__main__":
-    print(write_compiled())

@@ -30,6 +30,7 @@ class Inputs:
     vocabulary: ir.Table
     region_kinds: ir.Table
     runs: ir.Table
+    run_milestones: ir.Table
     selected: ir.Table
     weights: ir.Table
     args: ir.Table
@@ -166,23 +167,25 @@ def status_core(t: Inputs, selected: bool) -> ir.Table:
 
     # Each run sees the observations up to its year; states read as numbers (position, or the numeric reading); the
     # series of a (run, region, measure) summarised: latest and previous value, baseline, sums for the projection.
-    years = t.runs.select("run", "eval_year").distinct()
-    o = obs.join(years, obs.year <= years.eval_year)
+    o = obs.join(t.runs, obs.year <= t.runs.eval_year)
     V = t.vocabulary
     o = o.left_join(V, ["measure", "state"]).select(
         "run", "region", "measure", "year", v=ibis.coalesce(o.value, V.state_value), na=ibis.coalesce(V.na, False))
-    o = o.join(M.select("measure", "base_year"), "measure")  # (also drops measures not in the plan)
+    o = o.join(M.select("measure", "base_year"), "measure").alias("ev_readings")  # (only the plan's measures)
+    # The latest year with a value, then the previous one below it (a group-by and a join: cheaper than a window).
+    keys = ["run", "region", "measure"]
     has = o.v.notnull()
-    o = o.mutate(rn=ibis.row_number().over(group_by=["run", "region", "measure"],
-                                           order_by=[ibis.desc(has), ibis.desc("year")]))
+    o = o.join(o.group_by(keys).aggregate(t_last=o.year.max(where=has)), keys)
+    has = o.v.notnull()
+    last, before = has & (o.year == o.t_last), has & (o.year < o.t_last)
     u = (o.year - o.base_year).cast("float64")
     pts = has & (o.year >= o.base_year)
     after = has & (o.year > o.base_year)
-    series = o.group_by(["run", "region", "measure"]).aggregate(
+    series = o.group_by(keys).aggregate(
         na_any=o.na.any(),
         x0_obs=o.v.max(where=has & (o.year == o.base_year)),
-        x_last=o.v.max(where=has & (o.rn == 0)), t_last=o.year.max(where=has & (o.rn == 0)),
-        x_prev=o.v.max(where=has & (o.rn == 1)), t_prev=o.year.max(where=has & (o.rn == 1)),
+        x_last=o.v.max(where=last), t_last=o.t_last.max(),
+        x_prev=o.v.argmax(o.year, where=before), t_prev=o.year.max(where=before),
         x_first=o.v.argmin(o.year, where=has), t_first=o.year.min(where=has),
         n=pts.cast("int64").sum(), su=u.sum(where=pts), sv=o.v.sum(where=pts),
         suu=(u * u).sum(where=pts), suv=(u * o.v).sum(where=pts),
@@ -194,7 +197,7 @@ def status_core(t: Inputs, selected: bool) -> ir.Table:
     # baseline x0 (year t0) — the region's observation in the base year, else the plan's, else the first
     # observation —, the latest value x (year t), the previous value, the cumulative change, the projection.
     regions = t.selected if selected else all_obs.select("region").distinct()
-    grid = regions.cross_join(M).cross_join(t.runs)
+    grid = regions.cross_join(M).cross_join(t.run_milestones)
     R = t.region_kinds
     grid = grid.left_join(R, "region").left_join(series, ["run", "region", "measure"])
     s = series
@@ -384,7 +387,7 @@ def ranking(t: Inputs, tie_decimals: int) -> ir.Table:
     observed_before = before.aggregate(observed_before=before.count() > 0)
     s = s.filter(s.app)
     L = s.filter(s.run == 0).select("run", left_out="measure").distinct().union(
-        t.runs.select("run").distinct().mutate(left_out=ibis.literal("")))
+        t.runs.select("run", left_out=ibis.literal("")))
     s = s.join(L, "run").filter(lambda x: x.measure != x.left_out)
     cat = s.group_by(["run", "left_out", "region", "category"]).aggregate(
         index=(s.score * s.weight).sum() / s.weight.sum(), category_weight=s.category_weight.max(),

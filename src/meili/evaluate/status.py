@@ -25,7 +25,7 @@ from meili.evaluate.tables import (
     args_table,
     measure_table,
     region_kind_table,
-    runs_table,
+    runs_tables,
     selected_table,
     target_table,
     vocabulary_table,
@@ -90,7 +90,7 @@ def evaluation_tables(
         "targets": target_table(plan, milestones, assignments, params),
         "vocabulary": vocabulary_table(plan, params),
         "region_kinds": region_kind_table(),
-        "runs": runs_table(runs),
+        **runs_tables(runs),
         "selected": selected_table(regions or []),
         "args": args_table(plan, params, cagr, composite_params()),
     }

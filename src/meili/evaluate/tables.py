@@ -39,9 +39,10 @@ TARGETS = pa.schema([
 VOCABULARY = pa.schema([("measure", _S), ("state", _S), ("state_value", _F), ("na", _B)])
 #: Every known region and group: whether it is a county, whether it is a group.
 REGION_KINDS = pa.schema([("region", _S), ("is_county", _B), ("is_group", _B)])
-#: The evaluations of one query: run 0 is the requested year, run 1 (ranking only) the previous year; one row per
-#: (run, milestone).
-RUNS = pa.schema([("run", _I), ("eval_year", _I), ("milestone", _I)])
+#: The evaluations of one query: run 0 is the requested year, run 1 (ranking only) the previous year.
+RUNS = pa.schema([("run", _I), ("eval_year", _I)])
+#: The milestones each run is evaluated against: one row per (run, milestone).
+RUN_MILESTONES = pa.schema([("run", _I), ("eval_year", _I), ("milestone", _I)])
 #: The regions asked for (when a selection is given).
 SELECTED = pa.schema([("region", _S)])
 #: Relative weights of the measures and of their categories (ranking).
@@ -59,7 +60,7 @@ ARGS = pa.schema([
 #: Every bound table by name.
 SCHEMAS: dict[str, pa.Schema] = {
     "obs": OBS, "measures": MEASURES, "targets": TARGETS, "vocabulary": VOCABULARY, "region_kinds": REGION_KINDS,
-    "runs": RUNS, "selected": SELECTED, "weights": WEIGHTS, "args": ARGS,
+    "runs": RUNS, "run_milestones": RUN_MILESTONES, "selected": SELECTED, "weights": WEIGHTS, "args": ARGS,
 }
 
 
@@ -169,11 +170,15 @@ def region_kind_table() -> pa.Table:
                     schema=REGION_KINDS)
 
 
-def runs_table(runs: Sequence[tuple[int, Sequence[int]]]) -> pa.Table:
-    """(run, eval_year, milestone) from [(year, milestones), …]; run = the position in the list."""
+def runs_tables(runs: Sequence[tuple[int, Sequence[int]]]) -> dict[str, pa.Table]:
+    """``runs`` (run, eval_year) and ``run_milestones`` (run, eval_year, milestone) from [(year, milestones), …];
+    run = the position in the list."""
     rows = [(i, y, ms) for i, (y, mss) in enumerate(runs) for ms in mss]
-    return pa.table({"run": [r[0] for r in rows], "eval_year": [r[1] for r in rows],
-                     "milestone": [r[2] for r in rows]}, schema=RUNS)
+    return {
+        "runs": pa.table({"run": list(range(len(runs))), "eval_year": [y for y, _ in runs]}, schema=RUNS),
+        "run_milestones": pa.table({"run": [r[0] for r in rows], "eval_year": [r[1] for r in rows],
+                                    "milestone": [r[2] for r in rows]}, schema=RUN_MILESTONES),
+    }
 
 
 def selected_table(regions: Sequence[str]) -> pa.Table:
