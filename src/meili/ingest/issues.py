@@ -17,8 +17,8 @@ ObservationIssue = Problem
 OBSERVATION_KINDS: tuple[str, ...] = (
     "unreadable_file", "missing_column", "malformed_row", "empty_cell", "formula_error", "unknown_plan",
     "unknown_region", "region_outside_plan", "unknown_measure", "year_outside_plan", "non_numeric",
-    "state_not_in_vocabulary", "value_and_state", "percent_out_of_range", "unit_mismatch", "invalid_flag",
-    "duplicate_key",
+    "state_not_in_vocabulary", "value_and_state", "percent_out_of_range", "implausible_value", "unit_mismatch",
+    "invalid_flag", "duplicate_key",
 )
 
 #: Each kind with its bilingual title, from the catalog ("未知区域 / unknown region").

@@ -10,7 +10,8 @@ Rules (docs/data.md):
   inside the plan's area; ``measure`` a measure id of that plan;
 - ``year`` an integer from the plan's base year − 5 to its last milestone (ganzhou: 2015–2035);
 - a numeric measure takes a number (a trailing % is allowed for % measures); a measure with a vocabulary takes one
-  of its states (numeric measures with state targets, e.g. 21.2 基本消除, take either); % values lie in 0–100;
+  of its states (numeric measures with state targets, e.g. 21.2 基本消除, take either); values lie within the
+  measure's plausible range (the plan's ``plausible`` hard limits; a % measure without one is a share, 0–100);
 - ``unit`` empty (= the measure's unit) or equal to it (μg/m3, µg/m³ and ug/m3 are spellings of μg/m³);
 - ``source`` is required; ``provisional`` is 是/否, yes/no, true/false, 1/0 or empty (= final);
 - a key (plan, region, measure, year) appears once across the files of one import;
@@ -78,7 +79,8 @@ def _plan_tables(plan_ids: Iterable[str], plans: dict[str, Plan], regions: Regio
         for m in plan.measures:
             mrows.append({"plan": pid, "measure": m.id, "m_name": m.name or m.indicator, "m_unit": m.unit,
                           "m_unit_norm": normalise_unit(m.unit), "is_state": m.is_state,
-                          "vocabulary": list(m.vocabulary or []), "pct": m.unit == "%"})
+                          "vocabulary": list(m.vocabulary or []), "pct": m.unit == "%",
+                          **_limits(m)})
         area = _area(plan.region, regions)
         arows += [{"plan": pid, "code": c} for c in sorted(area)]
     plans_t = pa.Table.from_pylist(prow, schema=pa.schema([
@@ -87,9 +89,23 @@ def _plan_tables(plan_ids: Iterable[str], plans: dict[str, Plan], regions: Regio
     measures_t = pa.Table.from_pylist(mrows, schema=pa.schema([
         ("plan", pa.string()), ("measure", pa.string()), ("m_name", pa.string()), ("m_unit", pa.string()),
         ("m_unit_norm", pa.string()), ("is_state", pa.bool_()), ("vocabulary", pa.list_(pa.string())),
-        ("pct", pa.bool_())]))
+        ("pct", pa.bool_()), ("hard_min", pa.float64()), ("hard_max", pa.float64()), ("share", pa.bool_()),
+        ("range_zh", pa.string()), ("range_en", pa.string())]))
     area_t = pa.Table.from_pylist(arows, schema=pa.schema([("plan", pa.string()), ("code", pa.string())]))
     return plans_t, measures_t, area_t
+
+
+def _limits(m) -> dict:
+    """The measure's hard plausible limits (``Measure.plausible_range``; None = open) and whether they are those of
+    a percentage share (0–100, reported as ``percent_out_of_range``)."""
+    rng = m.plausible_range
+    low, high = rng.hard if rng is not None else (None, None)
+    zh = f"在 {low:g} 到 {high:g} 之间" if None not in (low, high) else (
+        f"不小于 {low:g}" if low is not None else f"不大于 {high:g}" if high is not None else "")
+    en = f"from {low:g} to {high:g}" if None not in (low, high) else (
+        f"of at least {low:g}" if low is not None else f"of at most {high:g}" if high is not None else "")
+    return {"hard_min": low, "hard_max": high, "share": m.unit == "%" and (low, high) == (0, 100),
+            "range_zh": zh, "range_en": en}
 
 
 def _area(root: str, regions: Regions) -> set[str]:
@@ -161,11 +177,21 @@ def _checks() -> list[tuple[str, str, str, str, str, str]]:
          "'measure ' || m.measure || ' takes a number' || coalesce(' in ' || m.m_unit, '')"
          " || CASE WHEN len(m.vocabulary) > 0 THEN ' or the state ' || array_to_string(m.vocabulary, ', ') "
          "ELSE '' END"),
+        # Plausible ranges come from the measure's meaning (the plan's ``plausible``; a % measure without one is a
+        # share, 0–100): a share outside 0–100 is ``percent_out_of_range``, any other hard limit ``implausible_value``.
         ("percent_out_of_range", "c.answer_col", "c.answer",
-         "m.measure IS NOT NULL AND c.single AND m.pct AND NOT list_contains(m.vocabulary, c.answer) "
+         "m.measure IS NOT NULL AND c.single AND m.share AND NOT list_contains(m.vocabulary, c.answer) "
          "AND NOT isnan(c.number) AND NOT isinf(c.number) AND (c.number < 0 OR c.number > 100)",
          "'百分比应在 0 到 100 之间（测度 ' || m.measure || '，单位 %）'",
          "'a percentage must lie between 0 and 100 (measure ' || m.measure || ', unit %)'"),
+        ("implausible_value", "c.answer_col", "c.answer",
+         "m.measure IS NOT NULL AND c.single AND NOT m.share AND NOT list_contains(m.vocabulary, c.answer) "
+         "AND NOT isnan(c.number) AND NOT isinf(c.number) "
+         "AND (c.number < m.hard_min OR c.number > m.hard_max)",
+         "'测度 ' || m.measure || '（' || m.m_name || '）的数值应' || m.range_zh "
+         "|| coalesce('（单位 ' || m.m_unit || '，规划给出的合理范围）', '（规划给出的合理范围）')",
+         "'measure ' || m.measure || ' takes values ' || m.range_en || coalesce(' ' || m.m_unit, '') "
+         "|| ' (the plausible range the plan gives)'"),
         ("unit_mismatch", "'unit'", "c.unit_s",
          "m.measure IS NOT NULL AND c.unit_s IS NOT NULL AND NOT c.unit_fe AND u.norm <> m.m_unit_norm",
          "CASE WHEN m.m_unit IS NULL THEN '测度 ' || m.measure || ' 为定性测度，单位应留空' "
@@ -239,7 +265,9 @@ def validate(raw: pa.Table, plans: dict[str, Plan] | None = None, regions: Regio
                    p.plan_region AS p_plan_region, p.plan_region_name AS p_plan_region_name, rk.code AS rk_code,
                    pa.code AS pa_code, m.measure AS m_measure, m.m_name AS m_m_name, m.m_unit AS m_m_unit,
                    m.m_unit_norm AS m_m_unit_norm, m.is_state AS m_is_state, m.vocabulary AS m_vocabulary,
-                   m.pct AS m_pct, u.norm AS u_norm
+                   m.pct AS m_pct, m.hard_min AS m_hard_min, m.hard_max AS m_hard_max, m.share AS m_share,
+                   m.range_zh AS m_range_zh, m.range_en AS m_range_en,
+                   u.norm AS u_norm
             FROM c0
             LEFT JOIN plans_t p ON p.plan = c0.plan_s AND NOT c0.plan_fe
             LEFT JOIN region_keys rk ON rk.key = c0.region_s AND NOT c0.region_fe

@@ -405,12 +405,24 @@ def write_template(path: str | Path, plan, year: int, regions: list[str] | None 
         ws.column_dimensions[cell.column_letter].width = width
     ws.row_dimensions[1].height = 32
 
+    def hard(m) -> tuple[float, float]:
+        """The measure's hard plausible limits (the plan's ``plausible``; 0–100 for a % share), open sides ±1e12."""
+        rng = m.plausible_range
+        low, high = rng.hard if rng is not None else (None, None)
+        return (-1e12 if low is None else low, 1e12 if high is None else high)
+
     def number(m) -> DataValidation:
-        low, high = (0, 100) if m.unit == "%" else (-1e12, 1e12)
-        dv = DataValidation(type="decimal", operator="between", formula1=str(low), formula2=str(high),
+        low, high = hard(m)
+        bounded = (low, high) != (-1e12, 1e12)
+        zh, en = ((f"{low:g} 到 {high:g} 之间", f"between {low:g} and {high:g}") if -1e12 < low and high < 1e12
+                  else (f"≥ {low:g}", f"≥ {low:g}") if high == 1e12 else (f"≤ {high:g}", f"≤ {high:g}"))
+        def text(x: float) -> str:
+            return str(int(x)) if float(x).is_integer() else repr(float(x))
+
+        dv = DataValidation(type="decimal", operator="between", formula1=text(low), formula2=text(high),
                             allow_blank=True, showErrorMessage=True, errorTitle="数值 / number",
-                            error="请填写 0–100 之间的数值 / enter a number between 0 and 100" if m.unit == "%"
-                            else "请填写数值，单位见“单位”列 / enter a number in the unit of the unit column")
+                            error=f"请填写 {zh} 的数值（单位见“单位”列）/ enter a number {en} in the unit shown"
+                            if bounded else "请填写数值，单位见“单位”列 / enter a number in the unit of the unit column")
         return dv
 
     validations: dict[tuple, DataValidation] = {}
@@ -434,7 +446,7 @@ def write_template(path: str | Path, plan, year: int, regions: list[str] | None 
                     showErrorMessage=True, errorTitle="状态 / state",
                     error="请从下拉列表中选择 / choose a state from the list")
         elif not m.vocabulary:
-            key = ("number", m.unit == "%")
+            key = ("number", hard(m))
             if key not in validations:
                 validations[key] = number(m)
         else:

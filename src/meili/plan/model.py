@@ -67,6 +67,55 @@ class Category(BaseModel):
     goals: list[str] = Field(default_factory=list, description="The plan's stated goals for this category.")
 
 
+Bound = tuple[float | None, float | None]
+
+
+def _in(value: float, bound: Bound) -> bool:
+    low, high = bound
+    return (low is None or value >= low) and (high is None or value <= high)
+
+
+def _shown(bound: Bound) -> str:
+    low, high = bound
+    return f"[{'−∞' if low is None else f'{low:g}'}, {'∞' if high is None else f'{high:g}'}]"
+
+
+class Plausible(BaseModel):
+    """The values a numeric measure can plausibly take, from its meaning and unit (not from the unit alone: a
+    percentage *share* lies in 0–100, a percentage *change* may be negative). ``hard``: a value outside is
+    impossible and refused at import (``implausible_value``); ``soft``: a value outside is possible but unusual
+    and warned about (``unusual_value``). Each is ``[min, max]``; ``null`` leaves that side open."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    hard: Bound = Field((None, None), description="[min, max] outside which a value is refused; null = open.")
+    soft: Bound | None = Field(None, description="[min, max] outside which a value is warned about; null = open. "
+                                                 "Lies within hard.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Plausible:
+        for name, bound in (("hard", self.hard), ("soft", self.soft)):
+            if bound is not None and None not in bound and bound[0] > bound[1]:  # type: ignore[operator]
+                raise ValueError(f"{name}: min {bound[0]:g} > max {bound[1]:g} / 下限大于上限")
+        if self.soft is not None:
+            for i, side, outer in ((0, "min", max), (1, "max", min)):
+                h, v = self.hard[i], self.soft[i]
+                if h is not None and v is not None and outer(h, v) != v:
+                    raise ValueError(f"soft {side} {_shown(self.soft)} lies outside hard {_shown(self.hard)} / "
+                                     f"软限应在硬限之内")
+        return self
+
+    def refuses(self, value: float) -> bool:
+        return not _in(value, self.hard)
+
+    def warns(self, value: float) -> bool:
+        return self.soft is not None and not _in(value, self.soft)
+
+
+#: The range a measure in % has when its plan gives none: a share (0–100). A measure whose % is a change says so.
+PERCENT_SHARE = Plausible(hard=(0.0, 100.0))
+
+
 class Measure(BaseModel):
     """One measure (测度): a row of the indicator table, with its baseline and a target per milestone."""
 
@@ -90,6 +139,9 @@ class Measure(BaseModel):
     computed_by: Binding | None = Field(
         None, description="The computation that produces this measure from monitoring data, with its scope "
                           "(meili.standards.computations; docs/plans.md, 'Bindings').")
+    plausible: Plausible | None = Field(
+        None, description="Plausible values (hard limits refuse at import, soft limits warn), from the measure's "
+                          "meaning; a measure in % without it is a share, 0–100 (docs/plans.md).")
 
     # Filled from the indicator (the table's row group) when the plan is assembled.
     no: int = 0
@@ -120,6 +172,14 @@ class Measure(BaseModel):
     def is_state(self) -> bool:
         """A qualitative measure: its values are states of ``vocabulary``, not numbers."""
         return self.unit is None and bool(self.vocabulary)
+
+    @property
+    def plausible_range(self) -> Plausible | None:
+        """The range values are checked against: ``plausible`` as the plan gives it, else 0–100 for a measure in %
+        (a share: :data:`PERCENT_SHARE`), else none (qualitative measures, and numbers without a stated range)."""
+        if self.plausible is not None:
+            return self.plausible
+        return PERCENT_SHARE if self.unit == "%" else None
 
     def parse(self, base_year: int, starred_year: int) -> None:
         """Read baseline and targets; raise PlanModelError naming this measure and the field."""
@@ -202,9 +262,27 @@ class Plan(BaseModel):
                         f"measure {m.id}, field targets: years {sorted(unknown)} are not milestones {self.milestones}"
                     )
                 m.parse(self.base_year, self.starred_year or self.base_year)
+                self._check_plausible(m)
                 if m.computed_by is not None:
                     m.computed_by = self._checked_binding(m, m.computed_by)
         return self
+
+    @staticmethod
+    def _check_plausible(m: Measure) -> None:
+        """A range only on a numeric measure, holding the measure's own numbers (baseline, bounds of targets)."""
+        if m.plausible is None:
+            return
+        if m.is_state:
+            raise PlanModelError(f"measure {m.id}, field plausible: 定性测度没有数值范围 / a qualitative measure "
+                                 f"takes states, not numbers: leave plausible out")
+        values = [("baseline", m.baseline.value)] if m.baseline.kind in ("value", "bound", "cumulative") else []
+        for year, t in m.targets.items():
+            values += [(f"targets.{year}", v) for v in (t.value, t.low, t.high) if v is not None]
+        for field, v in values:
+            if v is not None and m.plausible.refuses(v):
+                raise PlanModelError(f"measure {m.id}, field plausible: {field} {v:g} 超出硬限 "
+                                     f"{_shown(m.plausible.hard)} / {field} {v:g} lies outside the hard limits "
+                                     f"{_shown(m.plausible.hard)}")
 
     def _checked_binding(self, m: Measure, binding: BindingParams) -> BindingParams:
         """The measure's binding completed (a group from ``scope_group``) and checked against the measure and the

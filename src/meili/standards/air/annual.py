@@ -169,7 +169,7 @@ def daily_for_evaluation(
         return daily_aqi(sd.rename(key="station"), standard=standard,
                          not_measured=aqi.not_measured_by_design(registry))
     if registry is None:
-        raise ValueError(f"--by {by} 需要站点名录 --stations / --by {by} needs a station registry (--stations)")
+        raise ValueError(f"按 {by} 分组需要站点名录 / grouping by {by} needs a station registry")
     keys = station_keys(registry, by)
     return daily_aqi(group_daily(sd, keys, hourly=hourly, o3_order=o3_order), standard=standard,
                      not_measured=aqi.not_measured_by_design(registry, keys))
