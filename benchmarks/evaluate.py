@@ -12,7 +12,7 @@ Measured, for each implementation in a fresh process of its own:
   ``meili.ingest.observations.check_files``): ``evaluate`` of 2024 and ``rank`` of 2024 — the first call in the
   process, the second ("warm") and the median of five more;
 - the command ``meili evaluate --plan ganzhou --year 2024 --observations …`` as a new process ("cold"; best and
-  median of ``--cli-runs``), with its output discarded;
+  median of ``--cli-runs``), with its output discarded; and the same with ``--format csv`` (no table drawn);
 - the large case: Ganzhou's 56 measures plus 4 synthetic ones (bound, range, trend, strict bound), so that every
   target kind is exercised, × ``--regions`` regions × ``--years`` years of random, seeded values: ``evaluate`` of
   every milestone (first call and again) and ``rank`` of the first 200 regions.
@@ -431,7 +431,7 @@ def floor(plan, obs, evaluated: pa.Table, ranked: pa.Table) -> dict:
             "rank": {**_calls(rank), "same_result": _same(rank(), ranked)}}
 
 
-def cli(pythonpath: str | None, runs: int) -> dict:
+def cli(pythonpath: str | None, runs: int, extra: tuple[str, ...] = ()) -> dict:
     """``meili evaluate …`` as new processes (output discarded): best and median wall time, or the error."""
     env = dict(os.environ)
     if pythonpath:
@@ -440,7 +440,8 @@ def cli(pythonpath: str | None, runs: int) -> dict:
     times = []
     for _ in range(runs):
         t = time.perf_counter()
-        p = subprocess.run([sys.executable, "-c", code, *CLI], env=env, cwd=ROOT, capture_output=True, text=True)
+        p = subprocess.run([sys.executable, "-c", code, *CLI, *extra], env=env, cwd=ROOT, capture_output=True,
+                           text=True)
         times.append(time.perf_counter() - t)
         if p.returncode != 0:
             return {"error": (p.stderr or p.stdout).strip().splitlines()[-1:]}
@@ -489,6 +490,8 @@ def report(results: dict[str, dict], args) -> None:
         row("floor: rank by hand-written SQL, median of 5 more", "floor_rank", "median")
         row(f"`meili {' '.join(CLI[:5])} --observations …`, cold: best of {args.cli_runs}", "cli", "best", "≤ 1.5 s")
         row(f"… median of {args.cli_runs}", "cli", "median")
+        row(f"the same with `--format csv` (no table drawn): best of {args.cli_runs}", "cli_csv", "best")
+        row(f"… median of {args.cli_runs}", "cli_csv", "median")
     if not args.no_large:
         row(f"evaluate, large ({args.regions:,} × 60 × {args.years}), all milestones: first", "large_evaluate",
             "first", "≤ 4.2 s")
@@ -503,8 +506,9 @@ def report(results: dict[str, dict], args) -> None:
         for k in ("floor_evaluate", "floor_rank"):
             if k in results[n]:
                 print(f"{n}: {k} result vs Meili's: {results[n][k]['same_result']}")
-        if "cli" in results[n] and "error" in results[n]["cli"]:
-            print(f"{n}: CLI failed: {results[n]['cli']['error']}")
+        for k in ("cli", "cli_csv"):
+            if k in results[n] and "error" in results[n][k]:
+                print(f"{n}: CLI ({k}) failed: {results[n][k]['error']}")
 
 
 def main() -> None:
@@ -537,6 +541,7 @@ def main() -> None:
             args.floor = floor_wanted
             if not args.large_only:
                 results[name]["cli"] = cli(path, args.cli_runs)
+                results[name]["cli_csv"] = cli(path, args.cli_runs, ("--format", "csv"))
     report(results, args)
 
 

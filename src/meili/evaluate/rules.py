@@ -145,10 +145,11 @@ _KEYS = ("run", "region", "measure", "milestone", "eval_year", "order", "categor
          "is_county", "na_any", "x_last", "t_last", "eval_kind", "target_kind", "target", "assigned_by", "document")
 
 
-def status_core(t: Inputs, selected: bool) -> ir.Table:
+def status_core(t: Inputs, selected: bool, full: bool = True) -> ir.Table:
     """Every column of the evaluation, one row per (run, region, measure, milestone).
 
-    ``selected``: the regions are those of ``t.selected`` (else every region in the observations).
+    ``selected``: the regions are those of ``t.selected`` (else every region in the observations). ``full=False``:
+    only the status and what the ranking reads (no rule text, projection, CAGR).
     """
     M, A = t.measures, t.args
     obs = t.obs.cross_join(A.select("plan_id", "plan_region"))
@@ -272,6 +273,10 @@ def status_core(t: Inputs, selected: bool) -> ir.Table:
     # The status and the rule that decided it (the first rule of the ladder that holds); the projection and its
     # note; the CAGR second opinion's inputs (cagr.py).
     rules = _rules(g)
+    statuses = ibis.literal([s for _, s, _ in rules] + [_FALLBACK[0]])
+    ladder = ibis.cases(*[(cond, i) for i, (cond, _, _) in enumerate(rules)], else_=len(rules))
+    if not full:  # what the ranking reads
+        return g.select(*_KEYS, "x", "t", "numeric", "progress", status=statuses[ladder])
     P = A.select("min_points", *[c for c in A.columns if c.startswith("cagr_")])
     g = g.cross_join(P)
     can_project = (g.projection_points >= g.min_points) & g.can_fit & ~g.cum & ~g.is_state
@@ -286,11 +291,11 @@ def status_core(t: Inputs, selected: bool) -> ir.Table:
         g, "ev_rule",
         [*_KEYS, "cmp", "target_value", "low", "high", "baseline_source", "t0", "t", "xp", "tp", "projection_points",
          "cum", "x", "x0e", "numeric", "trend", "te", "expected_progress", "met_now", "progress"],
-        k=ibis.cases(*[(cond, i) for i, (cond, _, _) in enumerate(rules)], else_=len(rules)),
+        k=ladder,
         projection=ibis.ifelse(can_project, g.projection_value, ibis.null("float64")), note=note,
         tolerance=ibis.ifelse(g.trend, g.tol, ibis.null("float64")), **cagr_inputs(g),
     )
-    status = ibis.literal([s for _, s, _ in rules] + [_FALLBACK[0]])[g.k]
+    status = statuses[g.k]
     years_left = (g.milestone - g.t).cast("float64")
     proj = g["projection"]  # (Table.projection is a method)
     g = _stage(
@@ -338,7 +343,7 @@ def evaluation(t: Inputs, selected: bool, ordered: bool = True) -> ir.Table:
 def measure_scores(t: Inputs) -> ir.Table:
     """Per (run, region, measure) of the selected regions: value, applicable, score (null when not applicable),
     weights; the method (``args.method``) picks the efficacy or the progress score."""
-    g = status_core(t, selected=True)
+    g = status_core(t, selected=True, full=False)
     A = t.args
     g = g.join(t.weights, "measure").cross_join(
         A.select("method", *[c for c in A.columns if c.startswith(("eff_", "prog_"))]))
