@@ -83,3 +83,14 @@ def test_eight_threads_evaluate_and_rank_while_an_import_runs(app, tmp_path):
     assert imported.revised == n > 0
     for i, result in enumerate(results):
         assert result.equals(expected[i % len(jobs)]), jobs[i % len(jobs)]
+
+
+def test_imports_record_the_actor_of_the_object_that_made_them(tmp_path):
+    from meili.store import init_workspace
+
+    init_workspace(tmp_path / "ws")
+    app = Meili(tmp_path / "ws", actor="county-staff-360702")
+    app.import_files([EXAMPLE_CSV])
+    imports = app.imports().to_pylist()
+    assert [(i["actor"], i["state"]) for i in imports] == [("county-staff-360702", "approved")]
+    assert imports[0]["file"] == [str(EXAMPLE_CSV)]

@@ -110,7 +110,8 @@ class Meili:
     def workspace(self) -> Workspace:
         from meili.store import open_workspace
 
-        return open_workspace(self.workspace_path)
+        # a store held by another process is waited for (bounded); the front door says so while it waits
+        return open_workspace(self.workspace_path, on_wait=self.hooks.note)
 
     @cached_property
     def regions(self) -> Regions:
@@ -265,7 +266,7 @@ class Meili:
         from meili.ingest.observations import import_files
 
         return import_files(self.workspace, list(files), dry_run=dry_run, producer=producer,
-                            progress=self.hooks.note, **self._actor_kw(import_files))
+                            progress=self.hooks.note, actor=self.actor)
 
     def current(self, *, plan: str | None = None, region: str | None = None, measure: str | None = None,
                 year: int | None = None) -> pa.Table:
@@ -326,12 +327,6 @@ class Meili:
         rows = write_template(output, p, year, regions=list(regions) if regions else None)
         record_output(Path(output))
         return rows
-
-    def _actor_kw(self, function) -> dict:
-        # The store records an actor once it knows one (schema 2); older readers take no such argument.
-        import inspect
-
-        return {"actor": self.actor} if "actor" in inspect.signature(function).parameters else {}
 
     # --- air ---------------------------------------------------------------------------------------------
     def read_air(self, inputs: Sequence[str | Path], *, stations: str | Path | None = None,
@@ -504,7 +499,7 @@ class Meili:
         if output is not None:
             write_table(importable_rows(rows), Path(output))
         result, missing = record_computed(self.workspace, rows, [Path(p) for p in inputs], producer,
-                                          dry_run=dry_run, **self._actor_kw(record_computed))
+                                          dry_run=dry_run, actor=self.actor)
         return IndicatorRun(rows, result, missing)
 
 

@@ -109,7 +109,8 @@ def _text(value) -> str:
     return str(value)
 
 
-def record_computed(workspace, rows: pa.Table, inputs: list[Path], producer: str, dry_run: bool = False):
+def record_computed(workspace, rows: pa.Table, inputs: list[Path], producer: str, dry_run: bool = False,
+                    actor: str | None = None):
     """Validate computed indicator rows and write them to ``workspace`` in one transaction.
 
     Returns (ImportResult, rows that could not be computed). Provenance: the input files (names and one sha256 over
@@ -120,5 +121,5 @@ def record_computed(workspace, rows: pa.Table, inputs: list[Path], producer: str
     label = ",".join(p.name for p in inputs)
     clean, missing = observations_from_computed(rows, label)
     origin = Origin(files=tuple(p.name for p in inputs), sha256s=tuple(file_digest([p]) for p in inputs),
-                    producer=producer)
+                    producer=producer, **({"actor": actor} if actor else {}))
     return workspace.write_observations(clean, origin=origin, dry_run=dry_run), missing

@@ -381,7 +381,8 @@ def check_files(paths: Iterable[str | Path], plans: dict[str, Plan] | None = Non
 
 
 def import_files(workspace, paths: Iterable[str | Path], dry_run: bool = False, producer: str = "meili data import",
-                 plans: dict[str, Plan] | None = None, progress: Callable[[str], None] | None = None):
+                 plans: dict[str, Plan] | None = None, progress: Callable[[str], None] | None = None,
+                 actor: str | None = None):
     """Validate reporting files (CSV long format or Excel) and write them in one transaction.
 
     Any issue in any file raises :class:`ObservationError` and nothing is written. Returns an ImportResult.
@@ -393,7 +394,7 @@ def import_files(workspace, paths: Iterable[str | Path], dry_run: bool = False, 
     paths = list(paths)
     clean, files, skipped = check_files(paths, plans=plans, progress=progress)
     origin = Origin(files=tuple(str(f.path) for f in files), sha256s=tuple(f.sha256 for f in files),
-                    producer=producer)
+                    producer=producer, **({"actor": actor} if actor else {}))
     if progress:
         progress(f"写入 / writing {clean.num_rows:,} 行 rows" + (" (试运行 / dry run)" if dry_run else ""))
     result = workspace.write_observations(clean, origin=origin, dry_run=dry_run)
