@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+from tests.helpers import REPO
+
 SHARED = REPO.parent / "shared"
 SHARED_DATA = SHARED / "data"
 

@@ -13,8 +13,9 @@ from typer.testing import CliRunner
 
 from meili.cli import app
 from meili.examples import load_example
+from tests.helpers import REPO
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = REPO
 AIR = REPO / "examples" / "air"
 WATER = REPO / "examples" / "water"
 

@@ -23,8 +23,9 @@ from meili.plan import (
     load_regions,
     parse_target,
 )
+from tests.helpers import REPO
 
-SRC = Path(__file__).resolve().parents[2] / "src" / "meili"
+SRC = REPO / "src" / "meili"
 WIDE = "station,time,so2,no2,co,o3,pm10,pm25\n"
 
 

@@ -12,9 +12,10 @@ import yaml
 from meili.observation import OBSERVATION_SCHEMA
 from meili.plan import PlanError, builtin_plans, load_plan, read_plan_file
 from meili.standards.computations import COMPUTATIONS, WATER_CLASSES, AirScope, SectionShare
-from tests.water.helpers import registry, samples
+from tests.helpers import REPO
+from tests.helpers.water import registry, samples
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+EXAMPLES = REPO / "examples"
 
 #: A made-up second city (吉安, 360800) whose plan numbers its measures its own way.
 JIAN = {

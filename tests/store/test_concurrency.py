@@ -18,8 +18,9 @@ from meili.ingest.observations import import_files
 from meili.store import Origin, StoreBusyError, StoreError, init_workspace, open_workspace
 from meili.store.duckdb_connection import shared_database
 from meili.store.duckdb_store import DuckDBStore, _prepare
+from tests.helpers import REPO
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = REPO
 SRC = REPO / "src"
 EXAMPLE = REPO / "examples" / "ganzhou" / "observations_2020_2024.csv"
 ENV = {**os.environ, "PYTHONPATH": str(SRC)}

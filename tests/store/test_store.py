@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import duckdb
 import pyarrow as pa
@@ -14,8 +13,9 @@ import pytest
 
 from meili.store import Origin, StoreError, init_workspace, open_workspace
 from meili.store.duckdb_store import DuckDBStore
+from tests.helpers import REPO
 
-SRC = Path(__file__).resolve().parents[2] / "src"
+SRC = REPO / "src"
 
 
 def obs(rows: list[tuple]) -> pa.Table:

@@ -27,7 +27,7 @@ from meili.standards.air.aqi import (
     regime_name,
     rounded_concentration,
 )
-from tests.air.helpers import iaqi_value, iaqi_values, rounded_units
+from tests.helpers.air import iaqi_value, iaqi_values, rounded_units
 
 
 # --- the reference page's test values (air.md "Test values") -------------------------------------------------

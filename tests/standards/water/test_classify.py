@@ -10,8 +10,7 @@ from hypothesis import strategies as st
 
 from meili.standards.water.classify import classify, item_classes, period_means
 from meili.standards.water.tables import load_table
-
-from .helpers import registry, samples
+from tests.helpers.water import registry, samples
 
 ROMAN = {1: "Ⅰ", 2: "Ⅱ", 3: "Ⅲ", 4: "Ⅳ", 5: "Ⅴ", 6: "劣Ⅴ"}
 

@@ -12,8 +12,7 @@ from meili.standards.water.classify import item_classes, period_means, section_c
 from meili.standards.water.cwqi import group_cwqi, rank, section_cwqi
 from meili.standards.water.indicators import plan_indicators
 from meili.standards.water.trophic import trophic_level_index
-
-from .helpers import registry, samples
+from tests.helpers.water import registry, samples
 
 
 def evaluate(rows, reg, by):

@@ -1,108 +1,22 @@
-"""Readers, strict errors and the CLI on small files."""
+"""`meili air` commands on small files: outputs, exit codes, recorded indicators."""
 
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 
 import ibis
 import pytest
 from typer.testing import CliRunner
 
 from meili.cli import app
-from meili.ingest.air import AirInputError, read_hourly, read_stations
-
-WIDE = "station,time,so2,no2,co,o3,pm10,pm25\n"
-
-
-def _wide(tmp_path, rows, name="h.csv"):
-    path = tmp_path / name
-    path.write_text(WIDE + "".join(rows), encoding="utf-8")
-    return path
-
-
-def _registry(tmp_path):
-    path = tmp_path / "st.csv"
-    path.write_text("station,name,city_code,region_code,lon,lat,kind,groups\n"
-                    "A,a,C1,R1,114.9,25.8,assessment,central_urban\n"
-                    "B,b,C1,R1,,,background,\n", encoding="utf-8")
-    return path
-
-
-def test_invalid_values_are_null_never_zero(tmp_path):
-    path = _wide(tmp_path, ["A,2019-01-01 01:00,,-3,abc,40,50,60\n"])
-    row = read_hourly([path]).to_pyarrow().to_pylist()[0]
-    assert row["so2"] is None and row["no2"] is None and row["co"] is None and row["pm25"] == 60.0
-
-
-def test_unparsable_time_names_file_row_column(tmp_path):
-    path = _wide(tmp_path, ["A,2019-01-01 01:00,1,1,1,1,1,1\n", "A,2019-13-45 01:00,1,1,1,1,1,1\n"])
-    with pytest.raises(AirInputError) as err:
-        read_hourly([path])
-    assert err.value.row == 3 and err.value.column == "time" and err.value.value == "2019-13-45 01:00"
-    assert "第 3 行" in str(err.value) and "row 3" in str(err.value)
-
-
-def test_missing_and_unknown_columns(tmp_path):
-    path = tmp_path / "bad.csv"
-    path.write_text("station,time,so2,no2,co,o3,pm10\nA,2019-01-01 01:00,1,1,1,1,1\n", encoding="utf-8")
-    with pytest.raises(AirInputError, match="pm25"):
-        read_hourly([path])
-    path.write_text(WIDE.strip() + ",nox\nA,2019-01-01 01:00,1,1,1,1,1,1,1\n", encoding="utf-8")
-    with pytest.raises(AirInputError, match="nox"):
-        read_hourly([path])
-
-
-def test_station_not_in_registry(tmp_path):
-    path = _wide(tmp_path, ["A,2019-01-01 01:00,1,1,1,1,1,1\n", "Z,2019-01-01 01:00,1,1,1,1,1,1\n"])
-    registry = read_stations(_registry(tmp_path))
-    with pytest.raises(AirInputError) as err:
-        read_hourly([path], stations=registry)
-    assert (err.value.row, err.value.column, err.value.value) == (3, "station", "Z")
-    kept = read_hourly([path], stations=registry, unknown_stations="drop").to_pyarrow()
-    assert kept.column("station").to_pylist() == ["A"]
-
-
-def test_long_format_and_start_labels(tmp_path):
-    path = tmp_path / "long.csv"
-    path.write_text("station,time,pollutant,value\nA,2019-01-01 00:00,PM2.5,35.5\nA,2019-01-01 00:00,so2,3\n",
-                    encoding="utf-8")
-    row = read_hourly([path], time_label="start").to_pyarrow().to_pylist()[0]
-    assert row["pm25"] == 35.5 and row["so2"] == 3.0 and str(row["time"]) == "2019-01-01 01:00:00"
-    path.write_text("station,time,pollutant,value\nA,2019-01-01 00:00,nox,3\n", encoding="utf-8")
-    with pytest.raises(AirInputError) as err:
-        read_hourly([path])
-    assert (err.value.row, err.value.column) == (2, "pollutant")
-
-
-def test_cnemc_file_and_unknown_type(tmp_path):
-    path = tmp_path / "china_sites_20190101.csv"
-    rows = [["date", "hour", "type", "A"]]
-    for t, v in (("AQI", "52"), ("PM2.5", "36"), ("PM10", "40"), ("SO2", "5"), ("NO2", "10"), ("O3", "20"), ("CO", "0.5")):
-        rows.append(["20190101", "1", t, v])
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        csv.writer(fh).writerows(rows)
-    seen = []
-    row = read_hourly([tmp_path], on_file=seen.append).to_pyarrow().to_pylist()[0]
-    assert seen == [path]  # the progress callback: once per CNEMC file parsed
-    assert row["pm25"] == 36.0 and row["published_aqi"] == 52.0 and str(row["label"]) == "2019-01-01 01:00:00"
-    rows.append(["20190101", "1", "NOX", "3"])
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        csv.writer(fh).writerows(rows)
-    with pytest.raises(AirInputError) as err:
-        read_hourly([path])
-    assert (err.value.row, err.value.column, err.value.value) == (9, "type", "NOX")
-
-
-def test_national_registry_marks_background_sites(shared_data):
-    reg = read_stations(shared_data / "air" / "cnemc-stations.csv").table.to_pylist()
-    by_code = {r["station"]: r for r in reg}
-    assert by_code["2362A"]["kind"] == "background" and by_code["2363A"]["city_code"] == "360700"
+from meili.ingest.air import AirInputError, read_stations
+from tests.helpers import REPO
+from tests.helpers.air import write_cnemc_day, write_registry, write_wide
 
 
 def test_cli_hourly_daily_annual_and_error_exit(tmp_path):
     rows = [f"A,2019-01-{d:02d} {h:02d}:00,10,20,1.0,50,60,75.4\n" for d in range(1, 4) for h in range(24)]
-    data = _wide(tmp_path, rows)
+    data = write_wide(tmp_path, rows)
     runner = CliRunner()
     out = tmp_path / "hourly_out.csv"
     result = runner.invoke(app, ["air", "hourly", str(data), "-o", str(out)])
@@ -112,16 +26,17 @@ def test_cli_hourly_daily_annual_and_error_exit(tmp_path):
     assert (first["time"], first["aqi"], first["primary_pollutant"]) == ("2019-01-01 00:00", "100", "PM2.5")
     assert [r["time"] for r in hourly] == sorted(r["time"] for r in hourly)  # the same input gives the same file
     out = tmp_path / "d.parquet"
-    result = runner.invoke(app, ["air", "daily", str(data), "--stations", str(_registry(tmp_path)), "--by", "group",
+    result = runner.invoke(app, ["air", "daily", str(data), "--stations", str(write_registry(tmp_path)), "--by", "group",
                                  "-o", str(out)])
     assert result.exit_code == 0, result.output
     daily = ibis.read_parquet(out).to_pyarrow().to_pylist()
     assert {r["key"] for r in daily} == {"central_urban"}
     assert [r["pm25"] for r in daily if r["date"].day == 2] == [75.0]
-    bad = _wide(tmp_path, ["A,yesterday,1,1,1,1,1,1\n"], name="bad.csv")
+    bad = write_wide(tmp_path, ["A,yesterday,1,1,1,1,1,1\n"], name="bad.csv")
     result = runner.invoke(app, ["air", "hourly", str(bad), "-o", str(tmp_path / "x.csv")])
     assert result.exit_code == 1
     assert "yesterday" in result.output and "Traceback" not in result.output
+
 
 
 def test_indicators_command_records_16_1_and_17_1_in_the_workspace(tmp_path):
@@ -134,7 +49,7 @@ def test_indicators_command_records_16_1_and_17_1_in_the_workspace(tmp_path):
     from meili.cli import app
     from meili.store import init_workspace
 
-    examples = Path(__file__).resolve().parents[2] / "examples" / "air"
+    examples = REPO / "examples" / "air"
     parquet = examples / "ganzhou-2019-hourly.parquet"
     ws = init_workspace(tmp_path / "ws")
     result = CliRunner().invoke(app, ["air", "indicators", str(parquet), "--stations", str(examples / "ganzhou-stations.csv"),
@@ -151,6 +66,7 @@ def test_indicators_command_records_16_1_and_17_1_in_the_workspace(tmp_path):
     assert "not computed, not written: 2" in result.output
 
 
+
 def test_defect_21_indicators_output_imports_as_it_is(tmp_path):
     """``air indicators -o out.csv`` writes a report's columns (the quality flag as ``provisional`` and a note, no
     ``state``); ``data import out.csv`` into a fresh workspace takes it as it is, with the same values."""
@@ -161,7 +77,7 @@ def test_defect_21_indicators_output_imports_as_it_is(tmp_path):
     from meili.cli import app
     from meili.store import init_workspace
 
-    examples = Path(__file__).resolve().parents[2] / "examples" / "air"
+    examples = REPO / "examples" / "air"
     first, fresh = init_workspace(tmp_path / "ws"), init_workspace(tmp_path / "fresh")
     out = tmp_path / "out.csv"
     runner = CliRunner()
@@ -183,6 +99,7 @@ def test_defect_21_indicators_output_imports_as_it_is(tmp_path):
     assert [c[:4] for c in computed] == [("central_urban", "16.1", 2019, 29.0), ("central_urban", "17.1", 2019, 92.1)]
 
 
+
 def test_registry_not_measured_column_and_the_cli_applies_it(tmp_path):
     """``not_measured`` (HJ 633-2026 §5.3.2) is read in any spelling, normalised, refused when unknown; the CLI's
     hourly and daily reports apply it to 2026 days."""
@@ -200,7 +117,7 @@ def test_registry_not_measured_column_and_the_cli_applies_it(tmp_path):
     assert (e.value.row, e.value.column, e.value.value) == (2, "not_measured", "苯")
     # no CO anywhere on a 2026 day: A (CO not measured by design) is published, C (CO lost) is not
     rows = [f"{s},2026-05-01 {h:02d}:00,10,20,,50,60,40\n" for s in ("A", "C") for h in range(1, 24)]
-    data = _wide(tmp_path, rows)
+    data = write_wide(tmp_path, rows)
     runner = CliRunner()
     out = tmp_path / "h_with.csv"
     result = runner.invoke(app, ["air", "hourly", str(data), "--stations", str(path), "-o", str(out)])
@@ -215,6 +132,7 @@ def test_registry_not_measured_column_and_the_cli_applies_it(tmp_path):
     assert {r["aqi"] for r in csv.DictReader(out.open(encoding="utf-8-sig"))} == {""}
 
 
+
 def test_cli_annual_writes_the_ranking_and_shows_it_as_bars(tmp_path):
     """`meili air annual`: the file holds the HJ 663 statistics and 综合指数 ranking; the console shows the latest
     period's ranking with names. I_sum by hand (Σ C/S, S = 60, 40, 70, 35, CO 4, O3 160): C1 = 10/60 + 20/40 +
@@ -224,7 +142,7 @@ def test_cli_annual_writes_the_ranking_and_shows_it_as_bars(tmp_path):
                    encoding="utf-8")
     rows = [f"{s},2019-01-{d:02d} {h:02d}:00,10,20,1.0,50,60,{pm}\n"
             for s, pm in (("A", 75.4), ("B", 30)) for d in range(1, 4) for h in range(24)]
-    data = _wide(tmp_path, rows)
+    data = write_wide(tmp_path, rows)
     out = tmp_path / "annual.csv"
     result = CliRunner().invoke(app, ["air", "annual", str(data), "--stations", str(reg), "--year", "2019",
                                       "--period", "month", "-o", str(out)])
@@ -238,17 +156,6 @@ def test_cli_annual_writes_the_ranking_and_shows_it_as_bars(tmp_path):
     assert shown.index("乙市") < shown.index("甲市")  # rank 1 first, by name from the registry
 
 
-def _cnemc_day(folder: Path, day: str, stations: dict[str, float]) -> Path:
-    """A CNEMC daily file (hours 0–23, end labels) with the same concentrations every hour; PM2.5 per station."""
-    path = folder / f"china_sites_{day}.csv"
-    rows = [["date", "hour", "type", *stations]]
-    for hour in range(24):
-        for kind, value in (("PM2.5", None), ("PM10", 60), ("SO2", 10), ("NO2", 20), ("O3", 50), ("CO", 1.0)):
-            rows.append([day, str(hour), kind, *(str(pm25 if value is None else value) for pm25 in stations.values())])
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        csv.writer(fh).writerows(rows)
-    return path
-
 
 def test_defect_26_daily_by_city_keys_are_codes_with_names_and_no_day_before_the_input(tmp_path):
     """``air daily --by city`` over national files: a station missing from the registry is refused (it names the
@@ -257,7 +164,7 @@ def test_defect_26_daily_by_city_keys_are_codes_with_names_and_no_day_before_the
     folder = tmp_path / "cnemc"
     folder.mkdir()
     for day in ("20190101", "20190102"):
-        _cnemc_day(folder, day, {"1001A": 40.0, "9999Z": 80.0})
+        write_cnemc_day(folder, day, {"1001A": 40.0, "9999Z": 80.0})
     registry = tmp_path / "stations.csv"
     registry.write_text("监测点编码,监测点名称,城市,经度,纬度,对照点\n1001A,省站,南昌,115.9,28.7,N\n", encoding="utf-8")
     out = tmp_path / "daily.csv"
@@ -273,3 +180,4 @@ def test_defect_26_daily_by_city_keys_are_codes_with_names_and_no_day_before_the
     # 1 January: 23 hours of 1 January's file + the 00:00 hour of 2 January's; 2 January: 23 hours (≥ 20: valid)
     assert [(r["key"], r["name"], r["date"], r["pm25"]) for r in daily] == [
         ("360100", "南昌", "2019-01-01", "40.0"), ("360100", "南昌", "2019-01-02", "40.0")]
+

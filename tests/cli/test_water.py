@@ -8,8 +8,9 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from meili.cli import app
+from tests.helpers import REPO
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "water"
+EXAMPLES = REPO / "examples" / "water"
 ARGS = [str(EXAMPLES / "samples.csv"), "--sections", str(EXAMPLES / "sections.csv")]
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import ibis
 import pytest
 
@@ -11,9 +9,10 @@ from meili.ingest.air import read_hourly, read_stations
 from meili.standards.air.annual import annual_values
 from meili.standards.air.hourly import compare_with_published
 from meili.standards.air.indicators import plan_indicators
+from tests.helpers import REPO
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "air"
-SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+EXAMPLES = REPO / "examples" / "air"
+SHARED_DATA = REPO.parent / "shared" / "data"
 
 
 @pytest.fixture(scope="module")

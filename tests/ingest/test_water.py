@@ -9,8 +9,9 @@ import pytest
 
 from meili.ingest.water import WaterInputError, read_national_table, read_samples, read_sections
 from meili.standards.water.classify import compare_published
+from tests.helpers import REPO
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "water"
+EXAMPLES = REPO / "examples" / "water"
 REGISTRY_HEADER = "section,name,water_body,kind,level,region_code,target_class\n"
 
 
