@@ -10,7 +10,7 @@ Measured, for each implementation in a fresh process of its own:
 
 - the bundled example (plan ganzhou, observations ``examples/ganzhou/observations_2020_2024.csv`` read with
   ``meili.ingest.observations.check_files``): ``evaluate`` of 2024 and ``rank`` of 2024 — the first call in the
-  process, the second ("warm") and the median of five more;
+  process, the second ("warm"), and the median of ``--repeat`` more, taken in turn with the floor's;
 - the command ``meili evaluate --plan ganzhou --year 2024 --observations …`` as a new process ("cold"; best and
   median of ``--cli-runs``), with its output discarded; and the same with ``--format csv`` (no table drawn);
 - the large case: Ganzhou's 56 measures plus 4 synthetic ones (bound, range, trend, strict bound), so that every
@@ -325,11 +325,19 @@ def _timed(f):
     return out, time.perf_counter() - t
 
 
-def _calls(f, more: int = 5) -> dict:
-    _, first = _timed(f)
-    _, second = _timed(f)
-    rest = [_timed(f)[1] for _ in range(more)]
-    return {"first": first, "warm": second, "median": statistics.median(rest), "best": min([second, *rest])}
+def _calls(fs: dict, more: int) -> dict:
+    """For each function: the first call, the second ("warm"), then ``more`` calls of all the functions in turn (so
+    that a busy moment of the machine falls on all of them alike): their median and best."""
+    out = {}
+    for name, f in fs.items():
+        out[name] = {"first": _timed(f)[1], "warm": _timed(f)[1]}
+    rest: dict = {name: [] for name in fs}
+    for _ in range(more):
+        for name, f in fs.items():
+            rest[name].append(_timed(f)[1])
+    for name, ts in rest.items():
+        out[name].update(median=statistics.median(ts), best=min(ts))
+    return out
 
 
 def worker(args) -> dict:
@@ -346,12 +354,11 @@ def worker(args) -> dict:
         plan = load_plan("ganzhou")
         obs, _, _ = check_files([EXAMPLE], plans={"ganzhou": plan})
         out["example_rows"] = obs.num_rows
-        out["evaluate"] = _calls(lambda: evaluate(plan, obs, 2024))
-        out["evaluate_rows"] = evaluate(plan, obs, 2024).num_rows
-        out["rank"] = _calls(lambda: rank(plan, obs, 2024))
+        fs = {"evaluate": lambda: evaluate(plan, obs, 2024), "rank": lambda: rank(plan, obs, 2024)}
         if args.floor:
-            fl = floor(plan, obs, evaluate(plan, obs, 2024), rank(plan, obs, 2024))
-            out["floor_evaluate"], out["floor_rank"] = fl["evaluate"], fl["rank"]
+            fs.update(floor(plan, obs, evaluate(plan, obs, 2024), rank(plan, obs, 2024), out))
+        out.update(_calls(fs, args.repeat))
+        out["evaluate_rows"] = evaluate(plan, obs, 2024).num_rows
     if not args.no_large:
         plan = benchmark_plan()
         obs = observations(plan, args.regions, args.years)
@@ -391,11 +398,11 @@ def _same(a: pa.Table, b: pa.Table) -> str:
     return f"equal up to float rounding ({close} values)"
 
 
-def floor(plan, obs, evaluated: pa.Table, ranked: pa.Table) -> dict:
+def floor(plan, obs, evaluated: pa.Table, ranked: pa.Table, out: dict) -> dict:
     """The example's evaluation and ranking by ``FLOOR_SQL`` and ``FLOOR_RANK_SQL`` on a DuckDB cursor with the same
-    tables the engine binds (built and bound at each call, as the engine does); each checked against Meili's result,
-    then timed like :func:`worker`'s calls. The ranking's long result is given its final shape by Meili's own
-    ``_assemble`` (pyarrow, cheap), so that the two compare whole."""
+    tables the engine binds (built and bound at each call, as the engine does), as functions to time; each checked
+    against Meili's result first (``out["floor_*_result"]``). The ranking's long result is given its final shape by
+    Meili's own ``_assemble`` (pyarrow, cheap), so that the two compare whole."""
     from meili.evaluate import engine
     from meili.evaluate.composite import _assemble, _tables
     from meili.evaluate.params import cagr_params, composite_params, status_params
@@ -427,8 +434,9 @@ def floor(plan, obs, evaluated: pa.Table, ranked: pa.Table) -> dict:
         long = query(FLOOR_RANK_SQL, data)
         return _assemble(plan, long.cast(engine.query("rank", tie_decimals=6).schema), params)
 
-    return {"evaluate": {**_calls(evaluate), "same_result": _same(evaluate(), evaluated)},
-            "rank": {**_calls(rank), "same_result": _same(rank(), ranked)}}
+    out["floor_evaluate_result"] = _same(evaluate(), evaluated)
+    out["floor_rank_result"] = _same(rank(), ranked)
+    return {"floor_evaluate": evaluate, "floor_rank": rank}
 
 
 def cli(pythonpath: str | None, runs: int, extra: tuple[str, ...] = ()) -> dict:
@@ -449,7 +457,8 @@ def cli(pythonpath: str | None, runs: int, extra: tuple[str, ...] = ()) -> dict:
 
 
 def run_worker(pythonpath: str, args) -> dict:
-    cmd = [sys.executable, __file__, "--worker", "--regions", str(args.regions), "--years", str(args.years)]
+    cmd = [sys.executable, __file__, "--worker", "--regions", str(args.regions), "--years", str(args.years),
+           "--repeat", str(args.repeat)]
     cmd += [f for f, on in (("--floor", args.floor), ("--large-only", args.large_only),
                             ("--no-large", args.no_large)) if on]
     env = dict(os.environ, PYTHONPATH=pythonpath)
@@ -480,14 +489,14 @@ def report(results: dict[str, dict], args) -> None:
     if not args.large_only:
         row("evaluate, example 2024: first call", "evaluate", "first")
         row("evaluate, example 2024: warm (second call)", "evaluate", "warm", "≤ 50 ms")
-        row("evaluate, example 2024: median of 5 more", "evaluate", "median")
+        row(f"evaluate, example 2024: median of {args.repeat} more", "evaluate", "median")
         row("rank, example 2024: first call", "rank", "first")
         row("rank, example 2024: warm (second call)", "rank", "warm", "≤ 100 ms")
-        row("rank, example 2024: median of 5 more", "rank", "median")
+        row(f"rank, example 2024: median of {args.repeat} more", "rank", "median")
         row("floor: evaluate by hand-written SQL, warm", "floor_evaluate", "warm")
-        row("floor: evaluate by hand-written SQL, median of 5 more", "floor_evaluate", "median")
+        row(f"floor: evaluate by hand-written SQL, median of {args.repeat} more", "floor_evaluate", "median")
         row("floor: rank by hand-written SQL, warm", "floor_rank", "warm")
-        row("floor: rank by hand-written SQL, median of 5 more", "floor_rank", "median")
+        row(f"floor: rank by hand-written SQL, median of {args.repeat} more", "floor_rank", "median")
         row(f"`meili {' '.join(CLI[:5])} --observations …`, cold: best of {args.cli_runs}", "cli", "best", "≤ 1.5 s")
         row(f"… median of {args.cli_runs}", "cli", "median")
         row(f"the same with `--format csv` (no table drawn): best of {args.cli_runs}", "cli_csv", "best")
@@ -505,7 +514,9 @@ def report(results: dict[str, dict], args) -> None:
     for n in names:
         for k in ("floor_evaluate", "floor_rank"):
             if k in results[n]:
-                print(f"{n}: {k} result vs Meili's: {results[n][k]['same_result']}")
+                r = results[n]
+                print(f"{n}: {k} result vs Meili's: {r[k + '_result']}; Meili / floor, median: "
+                      f"{r[k.removeprefix('floor_')]['median'] / r[k]['median']:.2f}")
         for k in ("cli", "cli_csv"):
             if k in results[n] and "error" in results[n][k]:
                 print(f"{n}: CLI ({k}) failed: {results[n][k]['error']}")
@@ -518,6 +529,7 @@ def main() -> None:
     ap.add_argument("--old", metavar="REV", help="also measure src of this revision (git archive), e.g. 5d1636c")
     ap.add_argument("--floor", action="store_true", help="time the hand-written SQL floor (new engine only)")
     ap.add_argument("--cli-runs", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=9, help="calls after the second, in turn (example)")
     ap.add_argument("--large-only", action="store_true")
     ap.add_argument("--no-large", action="store_true")
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)

@@ -206,7 +206,6 @@ def write_compiled(path: Path | None = None) -> Path:
              "Generated; do not edit. Used only while FINGERPRINT matches the rule modules' source (else the queries",
              'are compiled again when first used); tests/evaluate checks that it is up to date."""',
              "",
-             "# ruff: noqa: E501",
              f"FINGERPRINT = {rules_fingerprint()!r}",
              "QUERIES = {"]
     for shape, variant in SHIPPED:

@@ -86,11 +86,11 @@ def _met(v: ir.FloatingValue, t: ir.Table) -> ir.BooleanValue:
     )
 
 
-def _rules(g: ir.Table) -> list[tuple[ir.BooleanValue, str, str]]:
+def _rules(g: ir.Table, progress: ir.FloatingValue) -> list[tuple[ir.BooleanValue, str, str]]:
     """The status ladder: (condition, status, rule), the first condition that holds decides (methodology §2–4).
 
     Columns read: eval_kind, na_any, is_county, county_measure, is_group, scope_group, region, t_last, x0_obs, x,
-    x0, x0e, cum, met_now, met_base, high, low, d, progress, expected_progress, dbase, dprev, tol.
+    x0, x0e, cum, met_now, met_base, high, low, d, expected_progress, dbase, dprev, tol; and the progress p.
     """
     numeric = g.eval_kind.isin(["bound", "range", "cumulative"])
     improve, hold = g.eval_kind == "trend_improve", g.eval_kind == "trend_hold"
@@ -109,10 +109,10 @@ def _rules(g: ir.Table) -> list[tuple[ir.BooleanValue, str, str]]:
          "x beyond the range on the better side"),
         (numeric & g.met_now, "achieved", "x meets the target"),
         (numeric & g.met_base, "regressing", "met at baseline, no longer"),
-        (numeric & g.progress.isnull() & (gained < 0), "regressing", "p undefined (x* = x0); x moved away"),
-        (numeric & g.progress.isnull(), "lagging", "p undefined (x* = x0); no gain"),
-        (numeric & (g.progress >= g.expected_progress), "on_track", "p ≥ e"),
-        (numeric & (g.progress > 0), "lagging", "0 < p < e"),
+        (numeric & progress.isnull() & (gained < 0), "regressing", "p undefined (x* = x0); x moved away"),
+        (numeric & progress.isnull(), "lagging", "p undefined (x* = x0); no gain"),
+        (numeric & (progress >= g.expected_progress), "on_track", "p ≥ e"),
+        (numeric & (progress > 0), "lagging", "0 < p < e"),
         (numeric, "regressing", "p ≤ 0"),
         (improve & (g.dbase > g.tol) & (g.dprev >= -g.tol), "achieved",
          "improved since baseline, not worse than previous"),
@@ -241,42 +241,37 @@ def status_core(t: Inputs, selected: bool, full: bool = True) -> ir.Table:
                  **{c: ibis.ifelse(Tr.eval_kind_r.notnull(), Tr[f"{c}_r"], Tg[c]) for c in tcols})
     g = g.alias("ev_grid")
 
-    # The value x compared with the target x* (te); a cumulative target starts from 0 (x0e).
+    # The value x compared with the target x* (te, a cumulative target starting from 0: x0e); whether x and x0 meet
+    # it; expected progress e; the changes since the baseline and since the previous value.
     cum = g.eval_kind == "cumulative"
     x0e = ibis.ifelse(cum, 0.0, g.x0)
+    x = ibis.ifelse(cum, g.x_cum, g.x_latest)
     span = (g.milestone - g.t0).cast("float64")
     e = ibis.cases((g.t.isnull(), ibis.null("float64")),
                    (span > 0, ibis.least((g.t - g.t0).cast("float64") / span, 1.0)), else_=1.0)
     numeric = g.eval_kind.isin(["bound", "range", "cumulative"])
-    x = ibis.ifelse(cum, g.x_cum, g.x_latest)
     g = _stage(
         g, "ev_values",
-        [*_KEYS, "scope_group", "is_group", "pct", "base_year", "x0_obs", "cmp", "target_value", "low", "high",
+        [*_KEYS, "scope_group", "is_group", "pct", "x0_obs", "cmp", "target_value", "low", "high",
          "baseline_source", "x0", "t0", "t", "xp", "tp", "tol", "projection_points", "can_fit", "projection_value"],
         cum=cum, x=x, x0e=x0e, numeric=numeric, trend=g.eval_kind.isin(["trend_improve", "trend_hold"]),
         te=ibis.cases((g.eval_kind == "range", ibis.cases((x0e < g.low, g.low), (x0e > g.high, g.high),
                                                           else_=ibis.null("float64"))),
                       else_=g.target_value),
         expected_progress=ibis.ifelse(numeric, e, ibis.null("float64")),
-        dbase=g.d * (x - g.x0), dprev=g.d * (x - g.xp),
+        dbase=g.d * (x - g.x0), dprev=g.d * (x - g.xp), met_now=_met(x, g), met_base=_met(x0e, g),
     )
-
-    # Whether x and x0 meet it, and the progress p = (x − x0)/(x* − x0) (undefined once met at baseline, or x* = x0).
-    later = [*_KEYS, "scope_group", "is_group", "pct", "base_year", "x0_obs", "cmp", "target_value", "low", "high",
-             "baseline_source", "x0", "t0", "t", "xp", "tp", "tol", "projection_points", "can_fit",
-             "projection_value", "cum", "x", "x0e", "numeric", "trend", "te", "expected_progress", "dbase", "dprev"]
-    met_base = _met(g.x0e, g)
-    g = _stage(g, "ev_met", later, met_now=_met(g.x, g), met_base=met_base,
-               progress=ibis.ifelse(g.numeric & ~met_base & (g.te != g.x0e), (g.x - g.x0e) / (g.te - g.x0e),
-                                    ibis.null("float64")))
+    # Progress p = (x − x0)/(x* − x0) toward a numeric target (undefined once met at baseline, or when x* = x0).
+    progress = ibis.ifelse(g.numeric & ~g.met_base & (g.te != g.x0e), (g.x - g.x0e) / (g.te - g.x0e),
+                           ibis.null("float64"))
 
     # The status and the rule that decided it (the first rule of the ladder that holds); the projection and its
     # note; the CAGR second opinion's inputs (cagr.py).
-    rules = _rules(g)
+    rules = _rules(g, progress)
     statuses = ibis.literal([s for _, s, _ in rules] + [_FALLBACK[0]])
     ladder = ibis.cases(*[(cond, i) for i, (cond, _, _) in enumerate(rules)], else_=len(rules))
     if not full:  # what the ranking reads
-        return g.select(*_KEYS, "x", "t", "numeric", "progress", status=statuses[ladder])
+        return g.select(*_KEYS, "x", "t", "numeric", progress=progress, status=statuses[ladder])
     P = A.select("min_points", *[c for c in A.columns if c.startswith("cagr_")])
     g = g.cross_join(P)
     can_project = (g.projection_points >= g.min_points) & g.can_fit & ~g.cum & ~g.is_state
@@ -290,8 +285,8 @@ def status_core(t: Inputs, selected: bool, full: bool = True) -> ir.Table:
     g = _stage(
         g, "ev_rule",
         [*_KEYS, "cmp", "target_value", "low", "high", "baseline_source", "t0", "t", "xp", "tp", "projection_points",
-         "cum", "x", "x0e", "numeric", "trend", "te", "expected_progress", "met_now", "progress"],
-        k=ladder,
+         "cum", "x", "x0e", "numeric", "trend", "te", "expected_progress", "met_now"],
+        progress=progress, k=ladder,
         projection=ibis.ifelse(can_project, g.projection_value, ibis.null("float64")), note=note,
         tolerance=ibis.ifelse(g.trend, g.tol, ibis.null("float64")), **cagr_inputs(g),
     )
