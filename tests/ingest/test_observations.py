@@ -301,3 +301,53 @@ def test_cli_import_list_history_export(tmp_path):
     assert res.exit_code == 0 and pq.read_table(out).num_rows == 5
     res = runner.invoke(app, ["data", "list", "-w", str(tmp_path)])
     assert res.exit_code == 1 and "not a Meili workspace" in res.output
+
+
+# --- issue 15 ---------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("column", "line", "bad"), [
+    ("source", "ganzhou,360700,4,2021,5,,,\x1b[31m红色来源,", "\x1b[31m红色来源"),
+    ("note", "ganzhou,360700,4,2021,5,,,x,注\u202egnp.exe", "注\u202egnp.exe"),
+    ("note", "ganzhou,360700,4,2021,5,,,x,\"一\t二\"", "一\t二"),
+    ("note", "ganzhou,360700,4,2021,5,,,x,\"第一行\n第二行\"", "第一行\n第二行"),
+    ("region", "ganzhou,3607\u206600,4,2021,5,,,x,", "3607\u206600"),
+])
+def test_defect_04_control_and_bidi_characters_are_refused(ws, tmp_path, column, line, bad):
+    issues = fail(ws, write_csv(tmp_path / "cc.csv", [*GOOD, line]))
+    assert [(i.kind, i.column, i.value, i.row) for i in issues] == [("control_character", column, bad, 7)]
+    position = next(n for n, ch in enumerate(bad, start=1) if ch in "\x1b\u202e\t\n\u2066")
+    assert f"at character {position}" in issues[0].message
+    assert "\x1b" not in str(issues[0]) and "\u202e" not in str(issues[0])  # the message shows escapes, not the bytes
+
+
+def test_defect_04_free_text_is_capped_at_2000_characters(ws, tmp_path):
+    from meili.ingest.observations import MAX_CELL_CHARS
+
+    assert MAX_CELL_CHARS == 2000
+    ok = import_files(ws, [write_csv(tmp_path / "ok.csv", ["ganzhou,360700,4,2021,5,,,x," + "备" * 2000])], dry_run=True)
+    assert ok.rows == 1
+    issues = fail(ws, write_csv(tmp_path / "long.csv", ["ganzhou,360700,4,2021,5,,,x," + "备" * 2001]))
+    assert [(i.kind, i.column, i.row, i.value) for i in issues] == [("text_too_long", "note", 2, "备" * 60 + "…")]
+    assert "2001 characters; at most 2000" in issues[0].message
+
+
+@pytest.mark.parametrize(("line", "column", "value", "kind"), [
+    ("ganzhou,360700,4,2021,1_000,,,x,", "value", "1_000", "non_numeric"),
+    ("ganzhou,360700,17.2,2021,9_7.5,,,x,", "value", "9_7.5", "non_numeric"),
+    ("ganzhou,360700,17.2,2021,9_7.5%,,,x,", "value", "9_7.5%", "non_numeric"),
+    ("ganzhou,360700,4,2_0_2_3,5,,,x,", "year", "2_0_2_3", "year_outside_plan"),
+    ("ganzhou,360700,4,0x7E7,5,,,x,", "year", "0x7E7", "year_outside_plan"),
+    ("ganzhou,360700,4,2021,0x10,,,x,", "value", "0x10", "non_numeric"),
+    ("ganzhou,360700,4,2021,infinity,,,x,", "value", "infinity", "non_numeric"),
+])
+def test_defect_15_only_plain_decimal_numbers_are_values(ws, tmp_path, line, column, value, kind):
+    issues = fail(ws, write_csv(tmp_path / "u.csv", [line]))
+    assert [(i.kind, i.column, i.value) for i in issues] == [(kind, column, value)]
+
+
+def test_defect_15_plain_numbers_percent_and_exponents_still_read(ws, tmp_path):
+    lines = ["ganzhou,360700,17.2,2021,97.5 %,,,x,", "ganzhou,360700,4,2021.0,+1.5e1,,,x,",
+             "ganzhou,360700,4,2022,.5,,,x,"]
+    import_files(ws, [write_csv(tmp_path / "p.csv", lines)])
+    got = {(o["measure"], o["year"]): o["value"] for o in ws.current_observations().to_pylist()}
+    assert got == {("17.2", 2021): 97.5, ("4", 2021): 15.0, ("4", 2022): 0.5}

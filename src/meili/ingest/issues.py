@@ -15,7 +15,8 @@ ObservationIssue = Problem
 
 #: The kinds of issue the importer reports (docs/data.md has an example of each), in the catalog's order.
 OBSERVATION_KINDS: tuple[str, ...] = (
-    "unreadable_file", "missing_column", "malformed_row", "empty_cell", "formula_error", "unknown_plan",
+    "unreadable_file", "missing_column", "malformed_row", "csv_separator", "hidden_sheet", "hidden_rows",
+    "formula_without_value", "control_character", "text_too_long", "empty_cell", "formula_error", "unknown_plan",
     "unknown_region", "region_outside_plan", "unknown_measure", "year_outside_plan", "non_numeric",
     "state_not_in_vocabulary", "value_and_state", "percent_out_of_range", "implausible_value", "unit_mismatch",
     "invalid_flag", "duplicate_key",
@@ -23,6 +24,8 @@ OBSERVATION_KINDS: tuple[str, ...] = (
 
 #: Each kind with its bilingual title, from the catalog ("未知区域 / unknown region").
 KINDS: dict[str, str] = {k: title(k) for k in OBSERVATION_KINDS}
+#: The kinds of warning an import gives (the rows are written; the warning asks to check them).
+WARNING_KINDS: tuple[str, ...] = ("unusual_value",)
 
 
 class ObservationError(InputError, ValueError):

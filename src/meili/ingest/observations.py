@@ -37,6 +37,16 @@ from meili.plan import Plan, PlanError, Regions, load_plan, load_regions
 YEARS_BEFORE_BASE = 5
 #: Issues materialised in an ObservationError (the total and the count per kind are always exact).
 MAX_ISSUES = 1000
+#: The longest text a cell may hold (characters); longer cells are refused (``text_too_long``).
+MAX_CELL_CHARS = 2000
+#: Characters no cell may hold: C0 controls (tab, CR and LF included), DEL, C1 controls (CSI ``\x9b`` is a
+#: terminal escape), Unicode line/paragraph separators and the bidi embeddings, overrides and isolates.
+CONTROL_CHARACTERS = r"[\x00-\x1f\x7f-\x9f\x{2028}\x{2029}\x{202a}-\x{202e}\x{2066}-\x{2069}]"
+#: A number as a report may write it: plain decimal digits, optional sign, point and exponent (Excel shows
+#: 0.00001 as 1E-05). No digit separators (``1_000``, ``1,000``), no ``nan``/``inf``, no hex.
+PLAIN_NUMBER = r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?"
+#: A year: digits (``2023``; ``2023.0`` as another system may export it).
+PLAIN_YEAR = r"[0-9]+(\.0*)?"
 
 FORMULA_ERRORS = ("#DIV/0!", "#REF!", "#VALUE!", "#N/A", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!",
                   "#GETTING_DATA")
@@ -129,8 +139,16 @@ _MSG_YEAR = ("'应为 ' || p.first_year || '–' || p.last_year || ' 之间的�
 def _checks() -> list[tuple[str, str, str, str, str, str]]:
     checks = []
     for col in FIELDS:
-        checks.append(("formula_error", f"'{col}'", f"c.{col}_s", f"c.{col}_fe", "'Excel 公式错误，请填写数值或文字'",
+        checks.append(("formula_error", f"'{col}'", f"c.{col}_s", f"c.{col}_xe", "'Excel 公式错误，请填写数值或文字'",
                        "'an Excel error value; expected a value, not a failed formula'"))
+        checks.append(("control_character", f"'{col}'", f"c.{col}_s", f"c.{col}_cc AND NOT c.{col}_xe",
+                       "'单元格含控制字符或双向文本控制符（位置 ' || c." + col + "_ccpos || '），请删除后重新填写'",
+                       "'the cell holds a control character or a bidi control (at character ' || c." + col
+                       + "_ccpos || '); remove it'"))
+        checks.append(("text_too_long", f"'{col}'", f"left(c.{col}_s, 60) || '…'",
+                       f"c.{col}_long AND NOT c.{col}_cc AND NOT c.{col}_xe",
+                       f"'单元格有 ' || length(c.{col}_s) || ' 个字符，最多 {MAX_CELL_CHARS} 个'",
+                       f"'the cell holds ' || length(c.{col}_s) || ' characters; at most {MAX_CELL_CHARS}'"))
     required = {"plan": ("规划编号，如 ganzhou", "a plan id such as ganzhou"),
                 "region": ("区域代码或名称，如 360702 或 章贡区", "a region code or name such as 360702 or 章贡区"),
                 "measure": ("测度编号，如 16.1", "a measure id such as 16.1"),
@@ -244,20 +262,30 @@ def validate(raw: pa.Table, plans: dict[str, Plan] | None = None, regions: Regio
                         ("units_t", units_t)):
             con.register(name, t)
 
-        fe = ", ".join(f"coalesce(upper(r.{f}_s) IN {_sql_list(FORMULA_ERRORS)}, false) AS {f}_fe" for f in FIELDS)
+        # Per cell: _xe an Excel error value, _cc a control character (_ccpos: where), _long too long; _fe: the
+        # cell is already reported by one of these, so the checks that read it are skipped.
+        flags = ", ".join(
+            f"coalesce(upper(r.{f}_s) IN {_sql_list(FORMULA_ERRORS)}, false) AS {f}_xe, "
+            f"coalesce(regexp_matches(r.{f}_s, '{CONTROL_CHARACTERS}'), false) AS {f}_cc, "
+            f"coalesce(length(r.{f}_s) > {MAX_CELL_CHARS}, false) AS {f}_long" for f in FIELDS)
+        fe = ", ".join(f"{f}_xe OR {f}_cc OR {f}_long AS {f}_fe, "
+                       f"CASE WHEN {f}_cc THEN length(regexp_extract({f}_s, '^[^{CONTROL_CHARACTERS[1:-1]}]*')) + 1 END"
+                       f" AS {f}_ccpos" for f in FIELDS)
+        con.execute(f"CREATE TEMP VIEW f0 AS SELECT r.*, {flags} FROM r")
         con.execute(f"""
             CREATE TEMP VIEW c0 AS
-            SELECT r.*, {fe}, TRY_CAST(r.year_s AS DOUBLE) AS year_d,
+            SELECT r.*, {fe},
+                   CASE WHEN regexp_full_match(r.year_s, '{PLAIN_YEAR}') THEN TRY_CAST(r.year_s AS DOUBLE) END AS year_d,
                    coalesce(r.value_s, r.state_s) AS answer,
                    CASE WHEN r.value_s IS NULL THEN 'state' ELSE 'value' END AS answer_col
-            FROM r""")
+            FROM f0 AS r""")
         # Every look-up joined once (one materialised table); each check is then one filtered scan of `j`.
-        con.execute(r"""
+        con.execute((r"""
             CREATE TEMP TABLE j AS
             SELECT c0.*, rk.code AS region_code,
                    (c0.value_s IS NULL) <> (c0.state_s IS NULL) AND NOT c0.value_fe AND NOT c0.state_fe AS single,
-                   TRY_CAST(CASE WHEN m.pct THEN regexp_replace(c0.answer, '\s*%$', '') ELSE c0.answer END
-                            AS DOUBLE) AS number,
+                   CASE WHEN regexp_full_match($answer_n, '""" + PLAIN_NUMBER + r"""')
+                        THEN TRY_CAST($answer_n AS DOUBLE) END AS number,
                    p.plan IS NOT NULL AND rk.code IS NOT NULL AND pa.code IS NOT NULL AND m.measure IS NOT NULL
                      AND NOT c0.year_fe AND c0.year_d = floor(c0.year_d)
                      AND c0.year_d BETWEEN p.first_year AND p.last_year AS key_ok,
@@ -274,7 +302,7 @@ def validate(raw: pa.Table, plans: dict[str, Plan] | None = None, regions: Regio
             LEFT JOIN area_t pa ON pa.plan = p.plan AND pa.code = rk.code
             LEFT JOIN measures_t m ON m.plan = p.plan AND m.measure = c0.measure_s AND NOT c0.measure_fe
             LEFT JOIN units_t u ON u.raw = c0.unit_s
-        """)
+        """).replace("$answer_n", r"CASE WHEN m.pct THEN regexp_replace(c0.answer, '\s*%$', '') ELSE c0.answer END"))
         # Duplicates: find repeated keys by aggregation, then rank only the rows of those keys.
         con.execute("""
             CREATE TEMP VIEW jd AS
