@@ -7,7 +7,7 @@ import csv
 import pytest
 
 from meili.ingest.air import AirInputError, read_hourly, read_stations
-from tests.helpers.air import WIDE, write_registry, write_wide
+from tests.helpers.air import WIDE, write_cnemc_day, write_registry, write_wide
 
 
 def test_invalid_values_are_null_never_zero(tmp_path):
@@ -89,3 +89,134 @@ def test_national_registry_marks_background_sites(shared_data):
 
 
 
+
+
+# --- issue 15 ----------------------------------------------------------------------------------------------------
+def _cnemc_rows(path):
+    with path.open(newline="", encoding="utf-8") as fh:
+        return list(csv.reader(fh))
+
+
+def _write_rows(path, rows):
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(rows)
+
+
+def test_defect_10_cnemc_header_with_spaces_is_read(tmp_path):
+    path = write_cnemc_day(tmp_path, "20190101", {"1001A": 30.0})
+    rows = _cnemc_rows(path)
+    rows[0][3] = " 1001A "
+    _write_rows(path, rows)
+    out = read_hourly([path]).to_pyarrow().to_pylist()
+    assert {r["station"] for r in out} == {"1001A"} and out[0]["pm25"] == 30.0
+
+
+def test_defect_10_short_row_and_truncated_last_line_name_file_and_row(tmp_path):
+    path = write_wide(tmp_path, ["A,2019-01-01 01:00,1,1,1,1,1,1\n", "A,2019-01-01 02:00,1,1\n"])
+    with pytest.raises(AirInputError) as err:
+        read_hourly([path])
+    assert err.value.problems[0].kind == "malformed_row"
+    assert err.value.file == str(path) and err.value.row == 3 and "4" in str(err.value)
+    path.write_text(WIDE + "A,2019-01-01 01:00,1,1,1,1,1,1\nA,2019-01-01 02:00,1,", encoding="utf-8")
+    with pytest.raises(AirInputError) as err:
+        read_hourly([path])
+    assert err.value.file == str(path) and err.value.row == 3
+
+
+def test_defect_10_empty_folder_names_the_folder(tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(AirInputError) as err:
+        read_hourly([tmp_path / "empty"])
+    assert err.value.file == str(tmp_path / "empty") and f"no input files in {tmp_path / 'empty'}" in str(err.value)
+
+
+def test_defect_11_duplicate_identical_columns_are_merged_with_a_note(tmp_path):
+    path = write_cnemc_day(tmp_path, "20190101", {"1001A": 30.0, "3207A": 40.0})
+    _write_rows(path, [[*r, r[-1]] for r in _cnemc_rows(path)])
+    notes = []
+    out = read_hourly([path], on_note=notes.append).to_pyarrow().to_pylist()
+    assert len(out) == 48 and {r["pm25"] for r in out if r["station"] == "3207A"} == {40.0}
+    assert notes == [f"{path}: 列 3207A 重复且值相同，按一列读取 / column 3207A appears twice with identical values: "
+                     "read once"]
+
+
+def test_defect_11_duplicate_differing_columns_name_file_station_row(tmp_path):
+    path = write_cnemc_day(tmp_path, "20190101", {"1001A": 30.0, "3207A": 40.0})
+    rows = [[*r, r[-1]] for r in _cnemc_rows(path)]
+    rows[4][-1] = "99"  # file row 5
+    _write_rows(path, rows)
+    with pytest.raises(AirInputError) as err:
+        read_hourly([path])
+    assert (err.value.file, err.value.column, err.value.row) == (str(path), "3207A", 5)
+    assert err.value.problems[0].kind == "duplicate_key"
+
+
+def test_defect_11_real_files_with_a_repeated_station(shared_data):
+    """The national files with a station given twice (3207A in 2019), where the shared data hold one."""
+    folder = shared_data / "air" / "cnemc-hourly-2019-01"
+    repeated = [f for f in sorted(folder.glob("*.csv"))
+                if len(h := f.open(encoding="utf-8").readline().strip().split(",")) != len(set(h))]
+    if not repeated:
+        pytest.skip("no file of the shared data repeats a station")  # the shared January files do not
+    notes = []
+    assert read_hourly(repeated[:1], on_note=notes.append).count().execute() > 0 and notes
+
+
+def test_defect_12_strict_cnemc_date_and_hour(tmp_path):
+    path = write_cnemc_day(tmp_path, "20190101", {"1001A": 30.0})
+    for column, value in (("date", "2019013"), ("date", "20190230"), ("hour", "0.6"), ("hour", "1.5"), ("hour", "24")):
+        rows = _cnemc_rows(path)
+        rows[1][0 if column == "date" else 1] = value
+        bad = tmp_path / "bad" / "china_sites_20190101.csv"
+        bad.parent.mkdir(exist_ok=True)
+        _write_rows(bad, rows)
+        with pytest.raises(AirInputError) as err:
+            read_hourly([bad])
+        assert (err.value.column, err.value.row, err.value.value) == (column, 2, value)
+
+
+def test_defect_13_invalid_concentrations_counted_per_file(tmp_path):
+    path = write_wide(tmp_path, ["A,2019-01-01 01:00,abc,-5,-0.5,x1,,60\n"])
+    notes = []
+    row = read_hourly([path], on_note=notes.append).to_pyarrow().to_pylist()[0]
+    assert row["so2"] is None and row["no2"] is None and row["o3"] is None and row["pm25"] == 60.0
+    assert notes == [f"{path}: 4 个无效浓度按缺测处理（负值 2，非数值 2）/ 4 invalid concentrations read as missing "
+                     "(negative 2, not a number 2)"]
+
+
+def test_defect_13_cnemc_invalid_cells_counted(tmp_path):
+    path = write_cnemc_day(tmp_path, "20190101", {"1001A": 30.0})
+    rows = _cnemc_rows(path)
+    rows[1][3], rows[2][3] = "abc", "-5"
+    _write_rows(path, rows)
+    notes = []
+    read_hourly([path], on_note=notes.append).count().execute()
+    assert notes == [f"{path}: 2 个无效浓度按缺测处理（负值 1，非数值 1）/ 2 invalid concentrations read as missing "
+                     "(negative 1, not a number 1)"]
+
+
+def test_defect_15_underscored_numbers_are_not_values(tmp_path):
+    path = write_wide(tmp_path, ["A,2019-01-01 01:00,1_000,9_7.5,1e3,12.5,.5,60\n"])
+    row = read_hourly([path]).to_pyarrow().to_pylist()[0]
+    assert (row["so2"], row["no2"], row["co"], row["o3"], row["pm10"], row["pm25"]) == (None, None, None, 12.5, 0.5, 60.0)
+    long = tmp_path / "long.csv"
+    long.write_text("station,time,pollutant,value\nA,2019-01-01 01:00,pm25,1_000\nA,2019-01-01 01:00,so2,7\n",
+                    encoding="utf-8")
+    row = read_hourly([long]).to_pyarrow().to_pylist()[0]
+    assert row["pm25"] is None and row["so2"] == 7.0
+    cnemc = write_cnemc_day(tmp_path, "20190101", {"1001A": 30.0})
+    rows = _cnemc_rows(cnemc)
+    rows[1][3] = "3_0"  # hour 0, PM2.5
+    _write_rows(cnemc, rows)
+    first = read_hourly([cnemc]).order_by("time").to_pyarrow().to_pylist()[0]
+    assert first["pm25"] is None and first["pm10"] == 60.0
+
+
+def test_defect_26_unknown_station_suggests_dropping(tmp_path):
+    from meili.cli._common import HINTS
+
+    path = write_wide(tmp_path, ["Z,2019-01-01 01:00,1,1,1,1,1,1\n"])
+    with pytest.raises(AirInputError) as err:
+        read_hourly([path], stations=read_stations(write_registry(tmp_path)))
+    assert err.value.problems[0].kind == "unknown_station" and "drop" in str(err.value)
+    assert "--drop-unknown-stations" in HINTS["unknown_station"]

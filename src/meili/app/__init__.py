@@ -71,6 +71,7 @@ class AirInput:
     files: list[Path]
     station_hours: int = 0
     years: tuple[int, int] | None = None  # the first and last year of the hourly data
+    notes: list[str] = field(default_factory=list)  # the reader's notes (invalid cells per file, merged columns)
 
     def require_year(self, year: int) -> None:
         """Refuse a year the data do not cover (else the answer would be an empty table that looks like a result)."""
@@ -339,16 +340,20 @@ class Meili:
         con = ibis.duckdb.connect()
         registry = read_stations(stations) if stations else None
         files = expand_inputs(list(inputs))
+        notes: list[str] = []
         with self.hooks.counter("读取并检查文件 / reading and checking files", len(files)) as on_file:
             hourly = read_hourly(files, con=con, format=format, time_label=time_label, stations=registry,
-                                 unknown_stations="drop" if drop_unknown_stations else "error", on_file=on_file)
+                                 unknown_stations="drop" if drop_unknown_stations else "error", on_file=on_file,
+                                 on_note=notes.append)
+        for note in notes:
+            self.hooks.note(note)
         hourly = self.hooks.run("整理站点小时 / arranging station-hours",
                                 lambda: con.create_table("_hourly", hourly, temp=True), con)
         hour_start = hourly.time - ibis.interval(hours=1)  # an hour belongs to the day (and year) it starts in
         span = hourly.aggregate(n=hourly.count(), first=hour_start.min(),
                                 last=hour_start.max()).to_pyarrow().to_pylist()[0]
         years = (span["first"].year, span["last"].year) if span["n"] else None
-        return AirInput(con, hourly, registry, files, span["n"], years)
+        return AirInput(con, hourly, registry, files, span["n"], years, notes)
 
     def air_hourly(self, air: AirInput, *, method: str = "cnemc", standard: str = "auto") -> ir.Table:
         """Hourly AQI per station-hour, sorted so the same input always gives the same file."""
@@ -411,7 +416,7 @@ class Meili:
         srcs = [str(s) for s in (sources if sources is not None else air.files)]
         return self.hooks.run("计算指标 / computing the indicators", lambda: plan_indicators(
             air.hourly, air.registry.table, year=year, plan=plan, city_code=city_code, sources=srcs,
-            standard=standard), air.con)
+            standard=standard, input_notes=air.notes), air.con)
 
     # --- water -------------------------------------------------------------------------------------------
     def read_water(self, path: str | Path, *, sections: str | Path | None = None, year: int | None = None,

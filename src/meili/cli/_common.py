@@ -67,6 +67,7 @@ class OutputFormat(StrEnum):
 HINTS = {
     "not_a_workspace": "创建工作区 / create one: meili init {file}  （或用 / or pass --workspace DIR）",
     "workspace_has_data": "另选目录 / choose another folder: -w DIR；或确认后 / or, if intended: --force",
+    "unknown_station": "略去名录外的站点 / drop the stations the registry does not list: --drop-unknown-stations",
     "store_busy": "稍后重试，或设置 MEILI_LOCK_TIMEOUT 延长等待 / try again later, or wait longer with MEILI_LOCK_TIMEOUT=SECONDS",
 }
 

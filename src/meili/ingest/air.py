@@ -30,6 +30,7 @@ import ibis
 import ibis.expr.types as ir
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -52,7 +53,8 @@ NATIONAL_REGISTRY = ("监测点编码", "监测点名称", "城市", "经度", "
 
 #: Offending rows listed per file and kind of problem; the others are counted ("… 另有 N 个问题 / and N more").
 ROWS_PER_KIND = 5
-_IN_REGISTRY = Text("站点名录中的站点", "a station listed in the station registry")
+_IN_REGISTRY = Text("站点名录中的站点（名录外的站点也可以选择略去）",
+                    "a station listed in the station registry (or choose to drop the stations it does not list)")
 _READABLE = Text("UTF-8 CSV 或 Parquet 文件", "a UTF-8 CSV or Parquet file")
 _HEADERS = Text("表头 date,hour,type,… 或 station,time,so2,… 或 station,time,pollutant,value",
                 "a header date,hour,type,… or station,time,so2,… or station,time,pollutant,value")
@@ -116,7 +118,12 @@ def _expand(inputs: list[str | Path], problems: Collector) -> list[Path]:
     for item in inputs:
         path = Path(item)
         if path.is_dir():
-            files += sorted(p for p in path.iterdir() if p.suffix.lower() in {".csv", ".parquet"})
+            found = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in {".csv", ".parquet"})
+            if not found:
+                problems.add(_problem("file_not_found", path, detail=Text(f"目录 {path} 中没有输入文件",
+                                                                         f"no input files in {path}"),
+                                      expected=Text("含 .csv 或 .parquet 文件的目录", "a folder of .csv or .parquet files")))
+            files += found
         elif path.is_file():
             files.append(path)
         else:
@@ -195,9 +202,40 @@ def _sql_text(value: object) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
+#: A plain decimal number, unsigned (``12``, ``12.5``, ``.5``): the only text read as a concentration. DuckDB's
+#: ``TRY_CAST`` alone would also take ``1_000``, ``9_7.5``, ``1e3`` or ``  +5``.
+_DECIMAL = r"(\d+(\.\d*)?|\.\d+)"
+
+
 def _numeric(column: str) -> str:
     """SQL: a raw text value as a valid concentration, or NULL (empty, negative, non-numeric, flagged)."""
-    return f"CASE WHEN TRY_CAST({column} AS DOUBLE) >= 0 THEN TRY_CAST({column} AS DOUBLE) END"
+    return f"CASE WHEN regexp_full_match(trim({column}), '{_DECIMAL}') THEN CAST(trim({column}) AS DOUBLE) END"
+
+
+def _invalid_reason(column: str) -> str:
+    """SQL: why a non-empty cell is not a concentration (``negative`` or ``non_numeric``), NULL when it is one."""
+    return (f"CASE WHEN {column} IS NULL OR trim({column}) = '' OR regexp_full_match(trim({column}), '{_DECIMAL}') "
+            f"THEN NULL WHEN regexp_full_match(trim({column}), '-{_DECIMAL}') THEN 'negative' ELSE 'non_numeric' END")
+
+
+_REASONS = {"negative": ("负值", "negative"), "non_numeric": ("非数值", "not a number")}
+
+
+def _note_invalid(con, cells: str, on_note) -> None:
+    """One note per file: how many concentrations were invalid and why (read as missing, HJ 663 / GB 3095: an
+    invalid value is never zero). ``cells`` is a query of ``filename, reason``."""
+    if on_note is None:
+        return
+    found = con.con.execute(f"SELECT filename, reason, count(*) FROM ({cells}) WHERE reason IS NOT NULL "
+                            "GROUP BY ALL ORDER BY filename, reason").fetchall()
+    per_file: dict[str, list[tuple[str, int]]] = {}
+    for filename, reason, n in found:
+        per_file.setdefault(filename, []).append((reason, n))
+    for filename, reasons in per_file.items():
+        total = sum(n for _, n in reasons)
+        zh = "，".join(f"{_REASONS[r][0]} {n}" for r, n in reasons)
+        en = ", ".join(f"{_REASONS[r][1]} {n}" for r, n in reasons)
+        on_note(f"{filename}: {total} 个无效浓度按缺测处理（{zh}）/ {total} invalid concentrations read as missing ({en})")
 
 
 # --- problems in rows, found by one query ----------------------------------------------------------------------
@@ -221,46 +259,93 @@ def _add_offending(problems: Collector, found: list[tuple], checks: list[Check])
         problems.add_counted([_problem(kind, filename, x["r"], column, x["v"], expected) for x in first], n, kind)
 
 
-def _with_rows(con, path: Path, columns: tuple[str, ...], name: str) -> str:
-    """Error path only: one file again, as text with row numbers (CSV: the record's number + 1, header = row 1;
-    Parquet: the record's number, first = 1), for the rows that a check found bad. Returns the relation's name."""
-    if path.suffix.lower() == ".parquet":
-        cast = ", ".join(f"CAST({c} AS VARCHAR) AS {c}" for c in columns)
-        con.con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT {cast}, file_row_number + 1 AS _row, "
-                        f"{_sql_text(path)} AS filename FROM read_parquet({_sql_text(path)}, file_row_number=true)")
-    else:
+def _csv_strings(path: Path, problems: Collector, on_note=None, *, lower: bool = False) -> pa.Table | None:
+    """The one entry point for an air CSV: every cell as text, header cells stripped (``lower``: lower-cased),
+    ``_row`` (the row a spreadsheet shows, header = 1) and ``filename``; None with a problem naming the file (and the
+    row, when there is one) for a file that cannot be parsed: a row with too few or too many cells (a truncated last
+    line), a stray quote, a station or column given twice with different values.
+
+    A column given twice with identical values (the national files carry some: 3207A in 2019) is kept once, with a
+    note naming the file and the column (``on_note``)."""
+    try:
         header = _header(path)
-        table = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in header}))
-        n = table.num_rows
-        table = table.append_column("_row", pa.array(np.arange(2, n + 2, dtype=np.int64))).append_column(
-            "filename", pa.array([str(path)] * n, pa.string()))
-        con.con.register(name, table)
-    return name
+    except (OSError, UnicodeDecodeError, csv.Error) as e:
+        problems.add(_problem("unreadable_file", path, detail=Text(f"无法读取表头：{e}", f"cannot read the header: {e}"),
+                              expected=_READABLE))
+        return None
+    names = [h.lower() if lower else h for h in header]
+    cols = [f"c{i}" for i in range(len(names))]
+
+    def read(threads: bool, bad: list) -> pa.Table:
+        def on_invalid(row) -> str:
+            bad.append(row)
+            return "skip"
+        return pacsv.read_csv(path, read_options=pacsv.ReadOptions(column_names=cols, skip_rows=1, use_threads=threads),
+                              parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid),
+                              convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in cols}))
+
+    bad: list = []
+    try:
+        table = read(True, bad)
+        if bad:  # error path: again on one thread, which numbers the rows
+            bad = []
+            read(False, bad)
+    except (pa.ArrowInvalid, OSError) as e:
+        problems.add(_problem("malformed_row", path, detail=Text(f"CSV 解析失败：{e}", f"CSV parse error: {e}")))
+        return None
+    if bad:
+        width = len(cols)
+        _add_grouped(problems, [_problem("malformed_row", path, r.number, value=r.text[:80], expected=Text(
+            f"{width} 个单元格（与表头相同）", f"{width} cells, as many as the header"), detail=Text(
+            f"该行有 {r.actual_columns} 个单元格（行被截断或多出分隔符）",
+            f"the row has {r.actual_columns} cells (a truncated line or a stray separator)")) for r in bad])
+        return None
+    keep: list[int] = []
+    first: dict[str, int] = {}
+    for i, name in enumerate(names):
+        if not name or name not in first:
+            first.setdefault(name, i)
+            keep.append(i)
+            continue
+        a, b = table.column(first[name]), table.column(i)
+        differ = pc.fill_null(pc.not_equal(pc.fill_null(a, ""), pc.fill_null(b, "")), False)
+        if pc.any(differ).as_py():
+            at = pc.index(differ, True).as_py()
+            problems.add(_problem("duplicate_key", path, at + 2, name, f"{a[at].as_py()} ≠ {b[at].as_py()}", Text(
+                "每个站点或列只出现一次（或重复列的值完全相同）",
+                "each station or column once (or a repeated column with identical values)"), Text(
+                f"列 {name} 出现两次且值不同（第 {first[name] + 1} 与第 {i + 1} 列）",
+                f"column {name} appears twice with different values (columns {first[name] + 1} and {i + 1})")))
+            return None
+        if on_note is not None:
+            on_note(f"{path}: 列 {name} 重复且值相同，按一列读取 / column {name} appears twice with identical "
+                    "values: read once")
+    n = table.num_rows
+    return (pa.table([table.column(i) for i in keep], names=[names[i] for i in keep])
+            .append_column("_row", pa.array(np.arange(2, n + 2, dtype=np.int64)))
+            .append_column("filename", pa.array([str(path)] * n, pa.string())))
 
 
 # --- the three hourly formats ----------------------------------------------------------------------------------
 _CNEMC_CHECKS: list[Check] = [
-    ("invalid_time", "date", "TRY_STRPTIME(date, '%Y%m%d') IS NULL", Text("日期 YYYYMMDD", "a date YYYYMMDD")),
-    ("invalid_value", "hour", "TRY_CAST(hour AS INTEGER) IS NULL OR TRY_CAST(hour AS INTEGER) NOT BETWEEN 0 AND 23",
+    ("invalid_time", "date", "date IS NULL OR NOT regexp_full_match(date, '\\d{8}') "
+     "OR TRY_STRPTIME(date, '%Y%m%d') IS NULL",
+     Text("日期 YYYYMMDD（八位数字，真实的日期）", "a date YYYYMMDD (eight digits, a real day)")),
+    ("invalid_value", "hour", "hour IS NULL OR NOT regexp_full_match(trim(hour), '\\d{1,2}') "
+     "OR CAST(trim(hour) AS INTEGER) NOT BETWEEN 0 AND 23",
      Text("0–23 的整数小时", "an integer hour 0–23")),
     ("invalid_choice", "type", f"type IS NULL OR type NOT IN ({', '.join(repr(t) for t in sorted(CNEMC_ALL_TYPES))})",
      Text("监测项目之一 " + ",".join(sorted(CNEMC_ALL_TYPES)), "one of the types " + ",".join(sorted(CNEMC_ALL_TYPES)))),
 ]
 
 
-def _read_cnemc(con, files: list[Path], problems: Collector, on_file=None) -> ir.Table | None:
+def _read_cnemc(con, files: list[Path], problems: Collector, on_file=None, on_note=None) -> ir.Table | None:
     # pyarrow parses these 1,600-column files ~15x faster than DuckDB's sniffer; all text, so flags survive
     parts = []
     for f in files:
-        header = _header(f)
-        try:
-            table = pacsv.read_csv(f, convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in header}))
-        except pa.ArrowInvalid as e:
-            problems.add(_problem("malformed_row", f, detail=Text(f"CSV 解析失败：{e}", f"CSV parse error: {e}")))
-            continue
-        n = table.num_rows  # the row a spreadsheet shows: header = 1
-        parts.append(table.append_column("_row", pa.array(np.arange(2, n + 2, dtype=np.int64)))
-                     .append_column("filename", pa.array([str(f)] * n, pa.string())))
+        table = _csv_strings(f, problems, on_note)
+        if table is not None:
+            parts.append(table)
         if on_file is not None:
             on_file(f)
     if not parts:
@@ -268,14 +353,19 @@ def _read_cnemc(con, files: list[Path], problems: Collector, on_file=None) -> ir
     raw = pa.concat_tables(parts, promote_options="default")
     con.con.register("_cnemc_raw", raw)
     _add_offending(problems, _offending(con, "_cnemc_raw", _CNEMC_CHECKS, "_row"), _CNEMC_CHECKS)
+    if problems:
+        return None
     types = ", ".join(f"'{t}'" for t in [*CNEMC_TYPES, "AQI"])
     # UNPIVOT drops empty cells: a missing value is simply absent, never zero
     con.raw_sql(
-        "CREATE OR REPLACE TEMP VIEW _cnemc_long AS SELECT station, "
-        "CAST(strptime(date, '%Y%m%d') AS TIMESTAMP) + to_hours(CAST(hour AS INTEGER)) AS label, type, "
-        f"{_numeric('raw_value')} AS value FROM (UNPIVOT (SELECT * EXCLUDE (_row) FROM _cnemc_raw WHERE type IN ({types})) "
-        "ON COLUMNS(* EXCLUDE (date, hour, type, filename)) INTO NAME station VALUE raw_value) WHERE value IS NOT NULL"
+        "CREATE OR REPLACE TEMP VIEW _cnemc_cells AS SELECT station, filename, "
+        "CAST(strptime(date, '%Y%m%d') AS TIMESTAMP) + to_hours(CAST(trim(hour) AS INTEGER)) AS label, type, raw_value "
+        f"FROM (UNPIVOT (SELECT * EXCLUDE (_row) FROM _cnemc_raw WHERE type IN ({types})) "
+        "ON COLUMNS(* EXCLUDE (date, hour, type, filename)) INTO NAME station VALUE raw_value)"
     )
+    _note_invalid(con, f"SELECT filename, {_invalid_reason('raw_value')} AS reason FROM _cnemc_cells", on_note)
+    con.raw_sql("CREATE OR REPLACE TEMP VIEW _cnemc_long AS SELECT station, label, type, "
+                f"{_numeric('raw_value')} AS value FROM _cnemc_cells WHERE {_numeric('raw_value')} IS NOT NULL")
     longer = con.table("_cnemc_long")
     return longer.group_by(["station", "label"]).aggregate(
         **{p: longer.value.max(where=longer.type == t) for t, p in CNEMC_TYPES.items()},
@@ -302,47 +392,53 @@ def _table_checks(fmt: str, registry: bool) -> list[Check]:
 
 
 def _read_table(con, files: list[Path], columns: tuple[str, ...], fmt: str, problems: Collector,
-                registry: bool = False) -> ir.Table:
+                registry: bool = False, on_note=None) -> ir.Table:
     parquet = [f for f in files if f.suffix.lower() == ".parquet"]
-    text = [f for f in files if f.suffix.lower() != ".parquet"]
+    text = [t for t in (_csv_strings(f, problems, on_note, lower=True)
+                        for f in files if f.suffix.lower() != ".parquet") if t is not None]
     parts = []
     if text:
-        parts.append(f"SELECT {', '.join(columns)}, filename FROM read_csv({_sql_list(text)}, all_varchar=true, "
-                     "union_by_name=true, filename=true, header=true)")
+        con.con.register(f"_{fmt}_csv", pa.concat_tables(text, promote_options="default"))
+        parts.append(f"SELECT {', '.join(columns)}, _row, filename FROM _{fmt}_csv")
     if parquet:
         cast = ", ".join(f"CAST({c} AS VARCHAR) AS {c}" for c in columns)
-        parts.append(f"SELECT {cast}, filename FROM read_parquet({_sql_list(parquet)}, filename=true, union_by_name=true)")
+        parts.append(f"SELECT {cast}, file_row_number + 1 AS _row, filename FROM read_parquet({_sql_list(parquet)}, "
+                     "filename=true, union_by_name=true, file_row_number=true)")
     view = f"_{fmt}_raw"
+    if not parts:
+        parts.append(f"SELECT {', '.join(f'NULL::VARCHAR AS {c}' for c in columns)}, NULL::BIGINT AS _row, "
+                     "NULL::VARCHAR AS filename WHERE false")
     con.raw_sql(f"CREATE OR REPLACE TEMP VIEW {view} AS " + " UNION ALL ".join(parts))
     checks = _table_checks(fmt, registry)
     try:
-        bad_files = sorted({row[0] for row in _offending(con, view, checks, None)})
-    except duckdb.Error as e:  # a file DuckDB cannot parse (ragged rows, binary…): its message names the file
-        problems.add(_problem("malformed_row", ",".join(map(str, files)),
-                              detail=Text(f"CSV 解析失败：{e}", f"CSV parse error: {e}")))
-        bad_files = []
-    for i, name in enumerate(bad_files):  # error path: the first bad rows of each file, with their row numbers
-        relation = _with_rows(con, Path(name), columns, f"_{fmt}_rows_{i}")
-        _add_offending(problems, _offending(con, relation, checks, "_row"), checks)
+        _add_offending(problems, _offending(con, view, checks, "_row"), checks)
+    except duckdb.Error as e:  # a Parquet file DuckDB cannot read: its message names the file
+        problems.add(_problem("malformed_row", ",".join(map(str, parquet)),
+                              detail=Text(f"无法读取：{e}", f"cannot read: {e}")))
+    if not problems:
+        values = [c for c in columns if c in POLLUTANTS] or ["value"]
+        _note_invalid(con, " UNION ALL ".join(f"SELECT filename, {_invalid_reason(c)} AS reason FROM {view}"
+                                              for c in values), on_note)
     fmts = "[" + ", ".join(repr(x) for x in TIME_FORMATS) + "]"
     con.raw_sql(f"CREATE OR REPLACE TEMP VIEW {view}_t AS SELECT *, TRY_STRPTIME(time, {fmts}) AS label FROM {view}")
     return con.table(f"{view}_t")
 
 
-def _read_wide(con, files: list[Path], problems: Collector, registry: bool = False) -> ir.Table:
-    t = _read_table(con, files, WIDE_COLUMNS, "wide", problems, registry)
-    cols = {}
-    for p in POLLUTANTS:
-        v = t[p].try_cast("float64")
-        cols[p] = ibis.ifelse(v >= 0, v, ibis.null("float64"))
-    return t.select(station=t.station.strip(), label=t.label, **cols)
+def _read_wide(con, files: list[Path], problems: Collector, registry: bool = False, on_note=None) -> ir.Table:
+    t = _read_table(con, files, WIDE_COLUMNS, "wide", problems, registry, on_note)
+    return t.select(station=t.station.strip(), label=t.label, **{p: _valid_value(t[p]) for p in POLLUTANTS})
 
 
-def _read_long(con, files: list[Path], problems: Collector, registry: bool = False) -> ir.Table:
-    t = _read_table(con, files, LONG_COLUMNS, "long", problems, registry)
+def _valid_value(raw: ir.StringValue) -> ir.FloatingValue:
+    """A raw cell as a concentration: a plain unsigned decimal number, else NULL (see :data:`_DECIMAL`)."""
+    text = raw.strip()
+    return text.re_search(f"^{_DECIMAL}$").ifelse(text.try_cast("float64"), ibis.null("float64"))
+
+
+def _read_long(con, files: list[Path], problems: Collector, registry: bool = False, on_note=None) -> ir.Table:
+    t = _read_table(con, files, LONG_COLUMNS, "long", problems, registry, on_note)
     name = t.pollutant.strip().lower().substitute(POLLUTANT_ALIASES)
-    v = t.value.try_cast("float64")
-    t = t.mutate(p=name, v=ibis.ifelse(v >= 0, v, ibis.null("float64")), station=t.station.strip())
+    t = t.mutate(p=name, v=_valid_value(t.value), station=t.station.strip())
     return t.group_by(["station", "label"]).aggregate(**{p: t.v.max(where=t.p == p) for p in POLLUTANTS})
 
 
@@ -355,6 +451,7 @@ def read_hourly(
     stations: Registry | None = None,
     unknown_stations: str = "error",
     on_file=None,
+    on_note=None,
 ) -> ir.Table:
     """The canonical hourly table from one file, several, a folder or a glob.
 
@@ -362,6 +459,9 @@ def read_hourly(
     (the input labels the hour by its start; ``time`` becomes label + 1 h). With ``stations`` (a registry from
     :func:`read_stations`), a station not in it is a problem (``unknown_stations="error"``) or is dropped
     (``"drop"``). ``on_file(path)``, if given, is called as each CNEMC file has been parsed (progress).
+    ``on_note(text)``, if given, receives what the user should know that does not stop the work: per file, the count
+    of invalid concentrations read as missing and why (negative, not a number), and columns given twice with
+    identical values (kept once).
 
     Every file is checked before anything is computed: headers (format, missing and unknown columns, stations of a
     CNEMC file's header), then rows (times, hours, types, pollutants, stations) by one query per format. Any problem
@@ -380,8 +480,10 @@ def read_hourly(
     con = con or ibis.duckdb.connect()
     files = _expand(inputs, problems)
     if not files and not problems:
-        raise AirInputError(_problem("file_not_found", ",".join(map(str, inputs)),
-                                     expected=Text("至少一个输入文件", "at least one input file")))
+        where = ", ".join(map(str, inputs)) or None
+        raise AirInputError(_problem("file_not_found", where, detail=Text(
+            f"没有输入文件：{where or '（未给出）'}", f"no input files in {where or '(none given)'}"),
+            expected=Text("至少一个输入文件", "at least one input file")))
     listed = set(stations.table.column("station").to_pylist()) if stations is not None else None
     check_listed = listed if unknown_stations == "error" else None
     formats: dict[Path, str] = {}
@@ -400,9 +502,9 @@ def read_hourly(
     if check_listed is not None:
         con.con.register("_registry_stations", stations.table.select(["station"]))
     tables = []
-    readers = (("cnemc", partial(_read_cnemc, on_file=on_file)),
-               ("wide", partial(_read_wide, registry=check_listed is not None)),
-               ("long", partial(_read_long, registry=check_listed is not None)))
+    readers = (("cnemc", partial(_read_cnemc, on_file=on_file, on_note=on_note)),
+               ("wide", partial(_read_wide, registry=check_listed is not None, on_note=on_note)),
+               ("long", partial(_read_long, registry=check_listed is not None, on_note=on_note)))
     for fmt, reader in readers:
         group = [f for f in files if formats.get(f) == fmt]
         if group:

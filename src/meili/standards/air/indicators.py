@@ -8,7 +8,7 @@ numbering. The observation store takes the rows with their provenance (:mod:`mei
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -113,6 +113,7 @@ def plan_indicators(
     plan: str | Path | Plan = "ganzhou",
     city_code: str | None = None,
     standard: str = "auto",
+    input_notes: Sequence[str] = (),
 ) -> pa.Table:
     """Observation rows ``plan, region, measure, year, value, state, unit, source, note`` (OBSERVATION_SCHEMA):
     one per measure bound to an air computation, for its scope (``region`` = the group id or region code).
@@ -145,4 +146,6 @@ def plan_indicators(
                             source=source)
     for r in rows:
         r.update(plan=plan_id, year=year, source=source)
+        if input_notes:  # the reader's counts of invalid cells: part of the value's provenance (issue 15 #13)
+            r["note"] = "; ".join([r["note"], *input_notes]) if r.get("note") else "; ".join(input_notes)
     return observation_table(rows)
