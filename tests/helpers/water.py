@@ -28,3 +28,9 @@ def registry(rows: list[dict]) -> ibis.Table:
     defaults = {"name": "", "water_body": "w", "kind": "river", "level": "national", "region_code": "360702",
                 "target_class": None}
     return ibis.memtable(pd.DataFrame([{**defaults, **r} for r in rows]))
+
+
+NATIONAL_HEADER = ("省份,流域,断面名称,监测时间,水质类别,水温(℃),pH(无量纲),溶解氧(mg/L),电导率(μS/cm),浊度(NTU),"
+                   "高锰酸盐指数(mg/L),氨氮(mg/L),总磷(mg/L),总氮(mg/L),叶绿素α(mg/L),藻密度(cells/L),站点情况\n")
+NATIONAL_ROW = "江西省,长江流域,A,04-01 00:00,Ⅱ,10,7.5,8,100,5,2,0.1,0.05,1,*,*,正常\n"
+NATIONAL_NO_VALUE_ROW = "江西省,长江流域,B,--,*,*,*,--,--,--,--,--,--,--,*,*,维护\n"

@@ -90,3 +90,57 @@ def test_real_national_table_reproduces_published_classes(shared_data):
     assert n_rows == 42557  # rows with a published class Ⅰ–劣Ⅴ
     assert agreement >= 0.97
     assert agreement == pytest.approx(0.97800, abs=5e-5)
+
+
+# --- issue 15 ----------------------------------------------------------------------------------------------------
+def test_defect_06_gb18030_and_utf16_samples_national_table_and_registry(tmp_path):
+    from meili.ingest.water import is_national_table, read_water_input
+    from tests.helpers.water import NATIONAL_HEADER, NATIONAL_ROW
+
+    samples = "section,date,ph,do,备注\nS1,2024-01-05,7.1,8,北京\n"
+    for encoding in ("gb18030", "utf-16"):
+        path = tmp_path / f"s-{encoding}.csv"
+        path.write_bytes(samples.encode(encoding))
+        data = read_samples(path)
+        assert sorted(zip(data.samples.column("item").to_pylist(), data.samples.column("value").to_pylist(),
+                          strict=True)) == [("do", 8.0), ("ph", 7.1)]
+        national = tmp_path / f"n-{encoding}.csv"
+        national.write_bytes((NATIONAL_HEADER + NATIONAL_ROW).encode(encoding))
+        assert is_national_table(national)
+        assert read_water_input(national, year=2021).published.column("published_class").to_pylist() == ["Ⅱ"]
+        registry = tmp_path / f"r-{encoding}.csv"
+        registry.write_bytes((REGISTRY_HEADER + "S1,章江,章江,河流,国考,360702,Ⅲ\n").encode(encoding))
+        assert read_sections(registry).column("kind").to_pylist() == ["river"]
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"section,date\n\x81\xff\x00\x00")
+    for reader in (is_national_table, read_samples, read_sections):
+        with pytest.raises(WaterInputError) as err:
+            reader(bad)
+        assert err.value.path == str(bad) and err.value.problems[0].kind == "unreadable_file"
+
+
+def test_defect_14_truncated_row_is_an_error_and_rows_without_values_are_counted(tmp_path):
+    from tests.helpers.water import NATIONAL_HEADER, NATIONAL_NO_VALUE_ROW, NATIONAL_ROW
+
+    path = tmp_path / "n.csv"
+    path.write_text(NATIONAL_HEADER + NATIONAL_ROW + "江西省,长江流域,A,04-01 04:00,Ⅱ,10", encoding="utf-8")
+    with pytest.raises(WaterInputError) as err:
+        read_national_table(path, 2021)
+    assert (err.value.path, err.value.problems[0].row, err.value.problems[0].kind) == (str(path), 3, "malformed_row")
+    path.write_text(NATIONAL_HEADER + NATIONAL_ROW + NATIONAL_NO_VALUE_ROW, encoding="utf-8")
+    notes = read_national_table(path, 2021).notes
+    assert notes[0].startswith("2 行 / rows, 2 个断面 / sections, 1 行无监测时间 / rows without a time")
+    assert notes[1].startswith("1 行没有任何监测值")
+
+
+def test_defect_14_real_table_counts_rows_without_values(shared_data):
+    notes = read_national_table(shared_data / "water" / "cnemc-auto-2021-04.csv", 2021).notes
+    assert "1390 行无监测时间" in notes[0] and notes[1].startswith("1189 行没有任何监测值")
+
+
+def test_defect_15_underscored_numbers_are_not_values(tmp_path):
+    path = tmp_path / "s.csv"
+    path.write_text("section,date,ph,do,tp\nS1,2024-01-05,7.1,1_000,9_7.5\n", encoding="utf-8")
+    with pytest.raises(WaterInputError) as err:
+        read_samples(path)
+    assert [(p.column, p.value) for p in err.value.problems] == [("do", "1_000"), ("tp", "9_7.5")]

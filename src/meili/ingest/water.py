@@ -15,12 +15,15 @@ national table, the published class of each row.
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 from meili.errors import Collector, InputError, Problem, Text
 from meili.standards.water.tables import all_items, class_names, class_rank_of
@@ -113,8 +116,82 @@ def _raise(problems: Collector) -> None:
     problems.raise_if_any(WaterInputError)
 
 
+_READABLE = Text("UTF-8、GB18030 或带 BOM 的 UTF-16 编码的 CSV，或 Parquet 文件",
+                 "a CSV file in UTF-8, GB18030 or UTF-16 with a BOM, or a Parquet file")
+
+
+def _unreadable(path: Path, zh: str, en: str) -> WaterInputError:
+    return WaterInputError(Problem("unreadable_file", file=str(path), detail=Text(zh, en), expected=_READABLE))
+
+
+def _decode(path: Path, data: bytes) -> str:
+    """A CSV's text: UTF-8 (with or without BOM), UTF-16 with a BOM, or GB18030 (what Excel on Chinese Windows
+    saves, as ``data import`` reads it); anything else is an error naming the file."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as e:
+            raise _unreadable(path, f"UTF-16 文本无法解码（第 {e.start} 字节）",
+                              f"UTF-16 text that cannot be decoded (byte {e.start})") from None
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if b"\x00" in data[:65536]:
+        raise _unreadable(path, "二进制文件，不是 CSV 文本", "a binary file, not CSV text")
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError as e:
+            error = e
+    raise _unreadable(path, f"编码既不是 UTF-8 也不是 GB18030（第 {error.start} 字节）",
+                      f"encoding is neither UTF-8 nor GB18030 (byte {error.start})")
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return _decode(path, path.read_bytes())
+    except OSError as exc:
+        raise _unreadable(path, f"无法读取：{exc}", f"cannot read: {exc}") from None
+
+
+def _csv_frame(path: Path, text: str) -> pd.DataFrame:
+    """Every cell of a CSV as text (pyarrow's parser, no Python loop over rows); the header's cells stripped. A
+    repeated column name, or a row with fewer or more cells than the header (a truncated last line), is an error
+    naming the file and the row."""
+    header = [c.strip() for c in next(csv.reader(io.StringIO(text[:1_000_000], newline="")), [])]
+    if not any(header):
+        raise _unreadable(path, "文件为空或首行为空", "the file or its header row is empty")
+    repeated = sorted({c for c in header if header.count(c) > 1})
+    if repeated:
+        raise WaterInputError(*(Problem("duplicate_key", file=str(path), row=1, column=c, value=c, expected=Text(
+            "每列只出现一次", "each column once")) for c in repeated))
+    cols = [f"c{i}" for i in range(len(header))]
+    bad: list = []
+
+    def on_invalid(row) -> str:
+        bad.append(row)
+        return "skip"
+
+    table = pacsv.read_csv(
+        io.BytesIO(text.encode("utf-8")),
+        read_options=pacsv.ReadOptions(column_names=cols, skip_rows=1, use_threads=False),
+        parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid, newlines_in_values=True),
+        convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in cols}, strings_can_be_null=False))
+    if bad:
+        width = len(header)
+        raise WaterInputError(*(Problem("malformed_row", file=str(path), row=r.number, value=r.text[:80], expected=Text(
+            f"{width} 个单元格（与表头相同）", f"{width} cells, as many as the header"), detail=Text(
+            f"该行有 {r.actual_columns} 个单元格（行被截断或多出分隔符）",
+            f"the row has {r.actual_columns} cells (a truncated line or a stray separator)"))
+            for r in bad[:MAX_PROBLEMS]), total=len(bad))
+    frame = table.to_pandas()
+    frame.columns = header
+    return frame.astype(object)
+
+
 def _read_strings(path: Path) -> tuple[pd.DataFrame, str]:
-    """The file as a frame of strings (no value guessed), with the unit rows are numbered in."""
+    """The file as a frame of strings (no value guessed), with the unit rows are numbered in: the one guarded entry
+    point of every water file (samples, national table, section registry). A row with fewer cells than the header
+    (a truncated last line) or more is an error naming the file and the row."""
     if not path.is_file():
         raise WaterInputError(Problem("file_not_found", file=str(path), expected=Text("存在的文件", "an existing file")))
     suffix = path.suffix.lower()
@@ -123,11 +200,11 @@ def _read_strings(path: Path) -> tuple[pd.DataFrame, str]:
             frame = pd.read_parquet(path).astype("string").fillna("").astype(object)
             frame.columns = [str(c).strip() for c in frame.columns]
             return frame, "parquet"
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (UnicodeDecodeError, pd.errors.ParserError, ValueError, OSError) as exc:
-        raise WaterInputError(Problem("unreadable_file", file=str(path), detail=Text(f"无法读取：{exc}", f"cannot read: {exc}"),
-                                      expected=Text("UTF-8 CSV 或 Parquet 文件", "a UTF-8 CSV or Parquet file"))) from exc
-    frame.columns = [str(c).strip() for c in frame.columns]
+        frame = _csv_frame(path, _read_text(path))
+    except WaterInputError:
+        raise
+    except (pd.errors.ParserError, ValueError, OSError, ArithmeticError, pa.ArrowException, csv.Error) as exc:
+        raise _unreadable(path, f"无法读取：{exc}", f"cannot read: {exc}") from exc
     return frame, "csv"
 
 
@@ -285,8 +362,7 @@ def is_national_table(path: str | Path) -> bool:
     path = Path(path)
     if path.suffix.lower() != ".csv" or not path.is_file():
         return False
-    with path.open(encoding="utf-8-sig") as fh:
-        header = fh.readline()
+    header = _read_text(path).split("\n", 1)[0]  # decoded as every water CSV is (an error names the file)
     return all(key in header for key in NATIONAL_KEYS)
 
 
@@ -346,8 +422,12 @@ def read_national_table(path: str | Path, year: int, sections: pa.Table | None =
         province=stations["province"].tolist(),
         basin=stations["basin"].tolist(),
     )
+    no_value = int((~frame["row"].isin(long["row"].unique())).sum())
     notes = [
-        f"{len(frame)} 行 / rows, {len(stations)} 个断面 / sections, {int(no_time.sum())} 行无监测时间 / rows without a time",
+        f"{len(frame)} 行 / rows, {len(stations)} 个断面 / sections, {int(no_time.sum())} 行无监测时间 / rows without a time "
+        "(按样品评价，不计入时段均值 / classified per sample, left out of period means)",
+        f"{no_value} 行没有任何监测值（全为 * 或 --），不产生输出行 / rows without any value (all * or --) give no "
+        "output row",
         f"{len(with_chla)} 个测叶绿素a的断面按湖库评价 / stations measuring chlorophyll-a judged as lakes",
     ]
     if sections is not None:
