@@ -235,3 +235,14 @@ class Notice:
 
     def render(self, lang: Lang = "both") -> str:
         return self.problem.render(lang)
+
+
+def invalid_choice(name: str, value: object, choices) -> RequestError:
+    """An option given a value outside its choices (a period, a grouping, a method …), naming both."""
+    return RequestError(Problem("invalid_choice", column=name, value=str(value), expected=" | ".join(map(str, choices))))
+
+
+def needs_registry(what: str) -> RequestError:
+    """An operation that groups stations or sections and was given no registry to group them by."""
+    return RequestError(Problem("needs_registry", value=what, detail=Text(
+        f"按 {what} 分组需要站点或断面名录", f"grouping by {what} needs a station or section registry")))

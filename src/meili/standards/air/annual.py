@@ -12,6 +12,7 @@ import datetime as dt
 import ibis
 import ibis.expr.types as ir
 
+from meili.errors import invalid_choice, needs_registry
 from meili.standards.air import aqi, tables
 from meili.standards.rounding import round_half_even
 
@@ -32,7 +33,7 @@ def period_label(date: ir.DateValue, period: str) -> ir.StringValue:
         return year + "-Q" + (((date.month() - 1) // 3) + 1).cast("string")
     if period == "month":
         return date.strftime("%Y-%m")
-    raise ValueError(f"未知时段 / unknown period: {period!r} (expected year, half, quarter or month)")
+    raise invalid_choice("period", period, PERIODS)
 
 
 def percentile(values: ir.NumericColumn, p: float) -> ir.FloatingScalar:
@@ -62,7 +63,7 @@ def period_statistics(daily: ir.Table, *, period: str = "year", year: int | None
     ``good_rate`` to 0.1 %, ``composite_index`` to 0.01 (城市环境空气质量排名技术规定 [S]).
     """
     if period not in PERIODS:
-        raise ValueError(f"未知时段 / unknown period: {period!r} (expected year, half, quarter or month)")
+        raise invalid_choice("period", period, PERIODS)
     d = daily
     if year is not None:
         d = d.filter(d.date.year().isin([year, year - 1]))
@@ -169,7 +170,7 @@ def daily_for_evaluation(
         return daily_aqi(sd.rename(key="station"), standard=standard,
                          not_measured=aqi.not_measured_by_design(registry))
     if registry is None:
-        raise ValueError(f"按 {by} 分组需要站点名录 / grouping by {by} needs a station registry")
+        raise needs_registry(by)
     keys = station_keys(registry, by)
     return daily_aqi(group_daily(sd, keys, hourly=hourly, o3_order=o3_order), standard=standard,
                      not_measured=aqi.not_measured_by_design(registry, keys))

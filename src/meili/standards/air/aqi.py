@@ -13,6 +13,7 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
+from meili.errors import invalid_choice
 from meili.standards import rounding
 from meili.standards.air import tables
 
@@ -232,7 +233,7 @@ def regime_of(day: ir.DateValue, standard: str = "auto") -> ir.StringValue:
     2026-03-01: GB 3095-2026, HJ 633-2026, HJ 663-2026 实施日期), or the one forced by ``standard``."""
     if standard != "auto":
         if standard not in {name for name, _, _ in tables.regimes()}:
-            raise ValueError(f"未知标准 / unknown standard: {standard!r} (expected auto, 2012 or 2026)")
+            raise invalid_choice("standard", standard, ("auto", "2012", "2026"))
         return ibis.literal(standard)
     return ibis.cases(
         *((day.between(ibis.date(first), ibis.date(last)), ibis.literal(name))

@@ -13,6 +13,7 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
+from meili.errors import invalid_choice, needs_registry
 from meili.standards.air import tables
 from meili.standards.air.aqi import (
     aqi_of,
@@ -193,7 +194,7 @@ def station_keys(registry: pa.Table, by: str) -> ir.Table:
         exploded = reg.select("station", key=reg.groups.split(";")).unnest("key")
         exploded = exploded.mutate(key=exploded.key.strip())
         return exploded.filter(exploded.key != "")
-    raise ValueError(f"未知分组 / unknown grouping: {by!r} (expected one of {', '.join(GROUPINGS)})")
+    raise invalid_choice("by", by, GROUPINGS)
 
 
 def group_daily(
@@ -210,7 +211,7 @@ def group_daily(
     (mean of station hours → 8-h moving means → MDA8; needs ``hourly``). See docs/air.md for the choice.
     """
     if o3_order not in O3_CITY_ORDERS:
-        raise ValueError(f"未知臭氧顺序 / unknown O3 order: {o3_order!r} (expected {', '.join(O3_CITY_ORDERS)})")
+        raise invalid_choice("o3_order", o3_order, O3_CITY_ORDERS)
     d = daily.join(keys, "station")
     agg = d.group_by(["key", "date"]).aggregate(
         **{c: d[c].mean() for c in DAILY_COLUMNS},
@@ -268,14 +269,14 @@ def daily_values(
     daily value. Days inside the period are emitted even when empty, so gaps stay visible.
     """
     if by not in GROUPINGS:
-        raise ValueError(f"未知分组 / unknown grouping: {by!r} (expected one of {', '.join(GROUPINGS)})")
+        raise invalid_choice("by", by, GROUPINGS)
     sd = station_daily(hourly)
     if by == "station":
         table = daily_aqi(sd.rename(key="station"), standard=standard, not_measured=not_measured_by_design(registry))
         extra = "station"
     else:
         if registry is None:
-            raise ValueError(f"按 {by} 分组需要站点名录 / grouping by {by} needs a station registry")
+            raise needs_registry(by)
         keys = station_keys(registry, by)
         table = daily_aqi(group_daily(sd, keys, hourly=hourly, o3_order=o3_order), standard=standard,
                           not_measured=not_measured_by_design(registry, keys))

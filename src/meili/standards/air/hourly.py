@@ -19,6 +19,7 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
+from meili.errors import invalid_choice
 from meili.standards.air import tables
 from meili.standards.air.aqi import (
     aqi_of,
@@ -76,7 +77,7 @@ def hourly_aqi_values(hourly: ir.Table, *, method: str = "cnemc", standard: str 
     :func:`not_measured_by_design` keyed by station) is not missing (§5.3.2).
     """
     if method not in METHODS:
-        raise ValueError(f"未知方法 / unknown method: {method!r} (expected one of {', '.join(METHODS)})")
+        raise invalid_choice("method", method, METHODS)
     t = hourly.mutate(_day=natural_day(hourly.time), _h=hour_index(hourly.time))
     t = t.mutate(_regime=regime_of(t._day, standard))
     if not_measured is not None:

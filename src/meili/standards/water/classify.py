@@ -17,6 +17,7 @@ from typing import Literal
 import ibis
 import ibis.expr.types as ir
 
+from meili.errors import invalid_choice
 from meili.standards.rounding import round_half_even
 from meili.standards.water.tables import table
 
@@ -39,7 +40,7 @@ def period_label(time: ir.TimestampValue, period: Period) -> ir.StringValue:
         return time.strftime("%Y") + "-Q" + time.quarter().cast("string")
     if period == "year":
         return time.strftime("%Y")
-    raise ValueError(f"未知时段 / unknown period {period!r}; expected one of {', '.join(PERIODS)}")
+    raise invalid_choice("period", period, PERIODS)
 
 
 def period_means(
