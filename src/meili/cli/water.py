@@ -58,65 +58,67 @@ def _read(app, path: Path, sections: Path | None, year: int | None, need_registr
         return app.read_water(path, sections=sections, year=year, need_registry=need_registry)
 
 
+YearReqOpt = Annotated[int, typer.Option("--year", help="年份 / year")]
+
+
 def _write(table, out: Path, inputs, encoding) -> None:
     rows = write_table(table, out, inputs=[i for i in inputs if i is not None], encoding=str(encoding))
     console.print(f"写出 {rows} 行 → {out} / wrote {count(rows, 'row')}", highlight=False)
 
 
+def _compute_and_write(label: str, compute, input: Path, sections: Path | None, year: int | None, output: Path,
+                       encoding, need_registry: bool = True):
+    """Read the input, run ``compute(app, data)`` under a spinner, write the table; returns it."""
+    app = meili_app()
+    data = _read(app, input, sections, year, need_registry=need_registry)
+    with console.status(label):
+        table = compute(app, data)
+    _write(table, output, (input, sections), encoding)
+    return app, table
+
+
 @app.command("classify")
 def classify_command(input: InputArg, output: OutOpt, sections: SectionsOpt = None, year: YearOpt = None,
-                     period: Annotated[PeriodChoice, typer.Option("--period", help="时段 / per sample, month, quarter or year")] = PeriodChoice.sample,
-                    encoding: EncodingOption = CsvEncoding.utf8_bom) -> None:
+                     period: Annotated[PeriodChoice, typer.Option(
+                         "--period", help="时段 / per sample, month, quarter or year")] = PeriodChoice.sample,
+                     encoding: EncodingOption = CsvEncoding.utf8_bom) -> None:
     """断面水质类别 / Class, 水质状况 and main pollutants of each section and period (GB 3838-2002)."""
-    app = meili_app()
-    data = _read(app, input, sections, year)
-    with console.status("评价 / classifying …"):
-        table = app.water_classify(data, period=period.value, year=year)
+    app, table = _compute_and_write("评价 / classifying …", lambda app, data: app.water_classify(
+        data, period=period.value, year=year), input, sections, year, output, encoding, need_registry=False)
     agreement = app.agreement(table) if period == PeriodChoice.sample else None
     if agreement is not None:
         agrees, published = agreement
         console.print(f"与发布类别一致 / agrees with the published class: {agrees}/{published} = "
                       f"{100 * agrees / published:.2f}%", highlight=False)
-    _write(table, output, (input, sections), encoding)
 
 
 @app.command("summary")
-def summary_command(input: InputArg, output: OutOpt, sections: SectionsOpt = None,
-                    year: Annotated[int, typer.Option("--year", help="年份 / year")] = ...,
-                    by: Annotated[SummaryBy, typer.Option("--by", help="分组 / all sections, or per level, region or water body")] = SummaryBy.all,
+def summary_command(input: InputArg, output: OutOpt, year: YearReqOpt, sections: SectionsOpt = None,
+                    by: Annotated[SummaryBy, typer.Option(
+                        "--by", help="分组 / all sections, or per level, region or water body")] = SummaryBy.all,
                     encoding: EncodingOption = CsvEncoding.utf8_bom) -> None:
     """水质比例与状况 / Class proportions, 水质状况 and main pollutants per level, region or water body."""
-    app = meili_app()
-    data = _read(app, input, sections, year, need_registry=True)
-    with console.status("汇总 / summarising …"):
-        table = app.water_summary(data, year=year, by=by.value)
-    _write(table, output, (input, sections), encoding)
+    _compute_and_write("汇总 / summarising …", lambda app, data: app.water_summary(data, year=year, by=by.value),
+                       input, sections, year, output, encoding)
 
 
 @app.command("rank")
-def rank_command(input: InputArg, output: OutOpt, sections: SectionsOpt = None,
-                 year: Annotated[int, typer.Option("--year", help="年份 / year")] = ...,
-                 by: Annotated[RankBy, typer.Option("--by", help="排名对象 / rank regions, levels, water bodies or all")] = RankBy.region,
-                    encoding: EncodingOption = CsvEncoding.utf8_bom) -> None:
+def rank_command(input: InputArg, output: OutOpt, year: YearReqOpt, sections: SectionsOpt = None,
+                 by: Annotated[RankBy, typer.Option(
+                     "--by", help="排名对象 / rank regions, levels, water bodies or all")] = RankBy.region,
+                 encoding: EncodingOption = CsvEncoding.utf8_bom) -> None:
     """CWQI 排名 / Rank regions by the city water quality index (环办监测〔2017〕51号)."""
-    app = meili_app()
-    data = _read(app, input, sections, year, need_registry=True)
-    with console.status("排名 / ranking …"):
-        table = app.water_rank(data, year=year, by=by.value)
-    _write(table, output, (input, sections), encoding)
+    _compute_and_write("排名 / ranking …", lambda app, data: app.water_rank(data, year=year, by=by.value),
+                       input, sections, year, output, encoding)
 
 
 @app.command("trophic")
-def trophic_command(input: InputArg, output: OutOpt, sections: SectionsOpt = None,
-                    year: Annotated[int, typer.Option("--year", help="年份 / year")] = ...,
+def trophic_command(input: InputArg, output: OutOpt, year: YearReqOpt, sections: SectionsOpt = None,
                     period: Annotated[TrophicPeriod, typer.Option("--period", help="时段 / period")] = TrophicPeriod.year,
                     encoding: EncodingOption = CsvEncoding.utf8_bom) -> None:
     """湖库营养状态 / Trophic level index TLI(Σ) and grade of lakes and reservoirs (总站生字〔2001〕090号)."""
-    app = meili_app()
-    data = _read(app, input, sections, year, need_registry=True)
-    with console.status("营养状态 / trophic state …"):
-        table = app.water_trophic(data, year=year, period=period.value)
-    _write(table, output, (input, sections), encoding)
+    _compute_and_write("营养状态 / trophic state …", lambda app, data: app.water_trophic(
+        data, year=year, period=period.value), input, sections, year, output, encoding)
 
 
 @app.command("indicators")
