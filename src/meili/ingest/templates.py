@@ -148,7 +148,8 @@ def read_csv(path: Path, data: bytes, sha256: str) -> RawFile:
     found = map_header(header)
     missing = missing_columns(found, file, None, 1)
     if missing:
-        return RawFile(path, sha256, None, missing)
+        sep = _separator(file, text, header)
+        return RawFile(path, sha256, None, [sep] if sep else missing)
 
     bad_rows: list[int | None] = []
 
@@ -175,6 +176,27 @@ def read_csv(path: Path, data: bytes, sha256: str) -> RawFile:
     cols = {k: t.column(names[i]) for k, i in found.items()}
     rows = pa.array(np.arange(2, t.num_rows + 2, dtype=np.int64))
     return RawFile(path, sha256, _columns_table(cols, rows, None))
+
+
+#: Separators a CSV saved by another program (or another locale of Excel) may use instead of the comma.
+OTHER_SEPARATORS = {";": "分号 ';' / semicolon ';'", "\t": "制表符 / tab", "|": "竖线 '|' / bar '|'",
+                    "，": "全角逗号 '，' / full-width comma '，'"}
+
+
+def _separator(file: str, text: str, header: list[str]) -> ObservationIssue | None:
+    """One issue when the header line splits into known columns on another separator (Excel in a locale with a
+    decimal comma saves ';'; some systems export tab-separated text): not one "missing column" per column."""
+    line = text.split("\n", 1)[0].rstrip("\r")
+    for sep, name in OTHER_SEPARATORS.items():
+        if sep in line and len(map_header(line.split(sep)).keys() & {*REQUIRED_COLUMNS, "value", "state"}) >= 3:
+            zh, en = name.split(" / ") if " / " in name else (name, name)
+            return ObservationIssue(
+                "csv_separator", file=file, row=1, value=line[:80],
+                detail=Text(f"文件似乎以{zh}分隔，请另存为逗号分隔的 CSV（Excel：另存为“CSV UTF-8（逗号分隔）”）",
+                            f"the file seems separated by {en}; save it as comma-separated CSV "
+                            "(Excel: Save As 'CSV UTF-8 (Comma delimited)')"),
+                expected=Text("以逗号分隔的 CSV", "comma-separated CSV"))
+    return None
 
 
 def _read_csv_slow(path: Path, text: str, sha256: str, found: dict[str, int], width: int) -> RawFile:
@@ -229,54 +251,189 @@ def _cell_text(value: object, number_format: str | None) -> str | None:
     return str(value)
 
 
-def read_xlsx(path: Path, data: bytes, sha256: str) -> RawFile:
+#: The most a workbook may unpack to, and the most cells a sheet's used range may span: a county's report is far
+#: smaller; beyond these a file is refused before (or instead of) being expanded in memory (a zip bomb).
+MAX_XLSX_UNPACKED = 256 * 1024 * 1024
+MAX_SHEET_CELLS = 2_000_000
+_DTD = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
+_FORMULA_TAG = re.compile(rb"<(\w+:)?f[\s>/]")
+
+
+class _Refused(Exception):
+    """A workbook refused before or while openpyxl reads it (the reason in both languages)."""
+
+    def __init__(self, why: Text):
+        super().__init__(why.en)
+        self.why = why
+
+
+@dataclass
+class _Sheet:
+    """What Meili reads of one worksheet: its state, the texts of its rows, the hidden rows, and the formula cells
+    that have no computed value (row, 0-based column → formula)."""
+
+    title: str
+    state: str
+    rows: list[tuple[int, list[str | None]]]
+    hidden: set[int]
+    formulas: dict[tuple[int, int], str] = field(default_factory=dict)
+
+
+def _check_package(data: bytes) -> bool:
+    """Refuse a package that would unpack to more than :data:`MAX_XLSX_UNPACKED` or whose XML declares a DTD.
+
+    OOXML parts never carry a DTD; refusing ``<!DOCTYPE``/``<!ENTITY`` closes entity expansion ("billion laughs")
+    and external entities whatever XML parser openpyxl uses (without lxml or defusedxml it is the standard
+    library's expat, which does not fetch external entities and, from expat 2.4.1, limits amplification).
+    Returns whether any worksheet holds a formula.
+    """
     import zipfile
 
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        infos = z.infolist()
+        if sum(i.file_size for i in infos) > MAX_XLSX_UNPACKED:
+            raise _Refused(Text(f"解压后超过 {MAX_XLSX_UNPACKED >> 20} MB", f"it unpacks to more than "
+                                f"{MAX_XLSX_UNPACKED >> 20} MB"))
+        formulas = False
+        for info in infos:
+            if info.filename.endswith((".xml", ".rels", ".vml")):
+                part = z.read(info)
+                if _DTD.search(part):
+                    raise _Refused(Text(f"{info.filename} 含 DTD 声明（<!DOCTYPE/<!ENTITY），工作簿中不应出现",
+                                        f"{info.filename} declares a DTD (<!DOCTYPE/<!ENTITY), which no workbook has"))
+                formulas = formulas or (info.filename.startswith("xl/worksheets/") and bool(_FORMULA_TAG.search(part)))
+    return formulas
+
+
+def _load_xlsx(data: bytes) -> tuple[bool, list[_Sheet]]:
+    """Every sheet as Meili reads it: the one place that parses a workbook (anything it raises means the file
+    cannot be read). Returns (is it a Meili template, sheets)."""
     import openpyxl
 
-    file = str(path)
-    try:
-        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as e:
-        return RawFile(path, sha256, None, [_unreadable(file, Text(f"无法打开工作簿：{e}", f"cannot open the workbook: {e}"))])
+    has_formulas = _check_package(data)
+    wb = openpyxl.load_workbook(io.BytesIO(data), read_only=False, data_only=True)
     try:
         template = (wb.properties.keywords or "") == TEMPLATE_KEYWORD
-        tables, issues, header_seen = [], [], False
+        sheets = []
         for ws in wb.worksheets:
-            cols: dict[str, list] = {}
-            rows: list[int] = []
-            found: dict[str, int] | None = None
-            for r, cells in enumerate(ws.iter_rows(), start=1):
-                texts = [_cell_text(c.value, getattr(c, "number_format", None)) for c in cells]
-                if found is None:
-                    if r > 10:
-                        break
-                    m = map_header(texts)
-                    if {"plan", "region", "measure", "year"} <= m.keys():
-                        found, header_seen = m, True
-                        missing = missing_columns(m, file, ws.title, r)
-                        if missing:
-                            issues += missing
-                            break
-                        cols = {k: [] for k in m}
-                    continue
-                if not any(t is not None and t.strip() for t in texts):
-                    continue
-                rows.append(r)
-                for k, j in found.items():
-                    cols[k].append(texts[j] if j < len(texts) else None)
-            if found is not None and rows and not any(i.sheet == ws.title for i in issues):
-                tables.append(_columns_table(cols, rows, ws.title))
-    except Exception as e:  # a corrupt part of the zip shows up only while reading rows
-        return RawFile(path, sha256, None, [_unreadable(file, Text(f"工作簿损坏：{e}", f"the workbook is damaged: {e}"))])
+            if ws.max_row * ws.max_column > MAX_SHEET_CELLS:
+                raise _Refused(Text(f"工作表 {ws.title} 的使用范围 {ws.dimensions} 过大（超过 {MAX_SHEET_CELLS:,} 个单元格）",
+                                    f"sheet {ws.title}'s used range {ws.dimensions} is too large (over "
+                                    f"{MAX_SHEET_CELLS:,} cells)"))
+            rows = [(r, [_cell_text(c.value, c.number_format) for c in cells])
+                    for r, cells in enumerate(ws.iter_rows(), start=1)]
+            hidden = {int(k) for k, d in ws.row_dimensions.items() if d.hidden}
+            sheets.append(_Sheet(ws.title, ws.sheet_state or "visible", rows, hidden))
     finally:
         wb.close()
+    if has_formulas:  # the formulas themselves: a second, streaming pass
+        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+        try:
+            for sheet, ws in zip(sheets, wb.worksheets, strict=True):
+                values = {(r, j) for r, texts in sheet.rows for j, t in enumerate(texts) if t is not None}
+                ws.reset_dimensions()  # a wrong <dimension> must not cut rows off
+                for r, cells in enumerate(ws.iter_rows(values_only=True), start=1):
+                    for j, v in enumerate(cells):
+                        text = v if isinstance(v, str) else getattr(v, "text", None)
+                        if isinstance(text, str) and text.startswith("=") and (r, j) not in values:
+                            sheet.formulas[(r, j)] = text
+        finally:
+            wb.close()
+    return template, sheets
+
+
+def read_xlsx(path: Path, data: bytes, sha256: str) -> RawFile:
+    """A workbook: every sheet with a report header (plan, region, measure, year) in its first 10 rows.
+
+    Refused with a problem naming the file, sheet and rows: a workbook that cannot be parsed (``unreadable_file``
+    — one guard here, whatever openpyxl, zipfile, zlib or expat raise), a hidden or very hidden sheet with a
+    report header (``hidden_sheet``), hidden rows with content below a header (``hidden_rows``: a filter hides
+    rows too), and formula cells without a computed value (``formula_without_value``: a workbook written by a
+    program and never opened in Excel).
+    """
+    file = str(path)
+    try:
+        template, sheets = _load_xlsx(data)
+    except _Refused as e:
+        return RawFile(path, sha256, None, [_unreadable(file, e.why)])
+    except Exception as e:  # the one guard of the format: no parse error may become a traceback
+        why = f"{type(e).__name__}: {e}"[:200]
+        return RawFile(path, sha256, None, [_unreadable(file, Text(f"无法解析工作簿（{why}）",
+                                                                   f"cannot parse the workbook ({why})"))])
+    tables, issues, header_seen = [], [], False
+    for sh in sheets:
+        found: dict[str, int] | None = None
+        for r, texts in sh.rows[:10]:
+            m = map_header(texts)
+            if {"plan", "region", "measure", "year"} <= m.keys():
+                found, header = m, r
+                break
+        if found is None:
+            continue
+        header_seen = True
+        if sh.state != "visible":
+            issues.append(ObservationIssue(
+                "hidden_sheet", file=file, sheet=sh.title, value=sh.state,
+                detail=Text("该工作表被隐藏，但含填报表头；隐藏的数据不会被导入",
+                            "the sheet is hidden but holds a report header; hidden data are not imported"),
+                expected=Text("取消隐藏该工作表，或删除它", "unhide the sheet, or delete it")))
+            continue
+        missing = missing_columns(found, file, sh.title, header)
+        if missing:
+            issues += missing
+            continue
+        cols: dict[str, list] = {k: [] for k in found}
+        rows: list[int] = []
+        hidden: list[int] = []
+        for r, texts in sh.rows[header:]:
+            cells = [(k, j, texts[j] if j < len(texts) else None) for k, j in found.items()]
+            formulas = [(k, j) for k, j, _ in cells if (r, j) in sh.formulas]
+            if not formulas and not any(t is not None and t.strip() for t in texts):
+                continue
+            if r in sh.hidden:
+                hidden.append(r)
+                continue
+            if formulas:
+                from openpyxl.utils import get_column_letter
+
+                issues += [ObservationIssue(
+                    "formula_without_value", file=file, sheet=sh.title, row=r, column=k,
+                    value=sh.formulas[(r, j)][:80],
+                    detail=Text(f"单元格 {get_column_letter(j + 1)}{r} 是公式，但文件中没有计算结果（未在 Excel 中打开并保存过）",
+                                f"cell {get_column_letter(j + 1)}{r} is a formula without a computed value (the "
+                                "workbook was never opened and saved in Excel)"),
+                    expected=Text("在 Excel 中打开并保存，或填写数值", "open and save it in Excel, or enter the value"))
+                    for k, j in formulas]
+                continue
+            rows.append(r)
+            for k, _, t in cells:
+                cols[k].append(t)
+        if hidden:
+            issues.append(ObservationIssue(
+                "hidden_rows", file=file, sheet=sh.title, row=hidden[0], value=_ranges(hidden),
+                detail=Text(f"{len(hidden)} 行有内容但被隐藏（或被筛选隐藏）：第 {_ranges(hidden)} 行",
+                            f"{len(hidden)} rows with content are hidden (or filtered out): rows {_ranges(hidden)}"),
+                expected=Text("取消隐藏（清除筛选）这些行，或删除它们", "unhide the rows (clear the filter), or delete them")))
+        if rows:
+            tables.append(_columns_table(cols, rows, sh.title))
     if not header_seen:
         return RawFile(path, sha256, None, [_unreadable(
             file, Text("前 10 行中没有找到含“规划、区域、测度、年份”表头的工作表",
                        "no sheet has a header row with plan, region, measure, year in its first 10 rows"))])
     table = pa.concat_tables(tables) if tables else _columns_table({}, [], None)
     return RawFile(path, sha256, table, issues, template=template)
+
+
+def _ranges(rows: list[int], most: int = 20) -> str:
+    """Row numbers as ranges: [5, 6, 7, 9] → '5–7, 9' (the first ``most`` ranges, then '…')."""
+    spans: list[list[int]] = []
+    for r in rows:
+        if spans and r == spans[-1][1] + 1:
+            spans[-1][1] = r
+        else:
+            spans.append([r, r])
+    text = ", ".join(f"{a}–{b}" if a != b else f"{a}" for a, b in spans[:most])
+    return text + (", …" if len(spans) > most else "")
 
 
 def read_parquet(path: Path, data: bytes, sha256: str) -> RawFile:
