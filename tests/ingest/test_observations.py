@@ -351,3 +351,22 @@ def test_defect_15_plain_numbers_percent_and_exponents_still_read(ws, tmp_path):
     import_files(ws, [write_csv(tmp_path / "p.csv", lines)])
     got = {(o["measure"], o["year"]): o["value"] for o in ws.current_observations().to_pylist()}
     assert got == {("17.2", 2021): 97.5, ("4", 2021): 15.0, ("4", 2022): 0.5}
+
+
+def test_defect_20_soft_limits_warn_and_write(ws, tmp_path):
+    # 16.1 PM2.5: soft 0–150 μg/m³ (hard 0–1000): 180 is written, with a warning naming the cell.
+    lines = ["ganzhou,中心城区,16.1,2021,180,,,x,", "ganzhou,中心城区,16.1,2022,21,,,x,"]
+    dry = import_files(ws, [write_csv(tmp_path / "w.csv", lines)], dry_run=True)
+    assert [(w.kind, w.row, w.column, w.value) for w in dry.warnings] == [("unusual_value", 2, "value", "180")]
+    assert "measure 16.1 usually lies from 0 to 150 μg/m³" in dry.warnings[0].message
+    assert dry.summary().splitlines()[0].endswith("警告 / warnings 1（请核实 / please check）")
+    assert "unusual value" in dry.summary().splitlines()[1] and dry.notes()[0].startswith("⚠ ")
+    r = import_files(ws, [tmp_path / "w.csv"])
+    assert (r.new, len(r.warnings)) == (2, 1)
+    got = {o["year"]: o["value"] for o in ws.current_observations(measure="16.1").to_pylist()}
+    assert got == {2021: 180.0, 2022: 21.0}
+
+
+def test_defect_20_no_warning_when_the_import_fails(ws, tmp_path):
+    issues = fail(ws, write_csv(tmp_path / "x.csv", ["ganzhou,中心城区,16.1,2021,180,,,x,", "ganzhou,中心城区,16.1,2022,2500,,,x,"]))
+    assert [(i.kind, i.value) for i in issues] == [("implausible_value", "2500")]

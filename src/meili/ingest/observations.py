@@ -100,7 +100,8 @@ def _plan_tables(plan_ids: Iterable[str], plans: dict[str, Plan], regions: Regio
         ("plan", pa.string()), ("measure", pa.string()), ("m_name", pa.string()), ("m_unit", pa.string()),
         ("m_unit_norm", pa.string()), ("is_state", pa.bool_()), ("vocabulary", pa.list_(pa.string())),
         ("pct", pa.bool_()), ("hard_min", pa.float64()), ("hard_max", pa.float64()), ("share", pa.bool_()),
-        ("range_zh", pa.string()), ("range_en", pa.string())]))
+        ("range_zh", pa.string()), ("range_en", pa.string()), ("soft_min", pa.float64()), ("soft_max", pa.float64()),
+        ("soft_zh", pa.string()), ("soft_en", pa.string())]))
     area_t = pa.Table.from_pylist(arows, schema=pa.schema([("plan", pa.string()), ("code", pa.string())]))
     return plans_t, measures_t, area_t
 
@@ -114,8 +115,18 @@ def _limits(m) -> dict:
         f"不小于 {low:g}" if low is not None else f"不大于 {high:g}" if high is not None else "")
     en = f"from {low:g} to {high:g}" if None not in (low, high) else (
         f"of at least {low:g}" if low is not None else f"of at most {high:g}" if high is not None else "")
+    soft = rng.soft if rng is not None and rng.soft is not None else (None, None)
     return {"hard_min": low, "hard_max": high, "share": m.unit == "%" and (low, high) == (0, 100),
-            "range_zh": zh, "range_en": en}
+            "range_zh": zh, "range_en": en, "soft_min": soft[0], "soft_max": soft[1],
+            "soft_zh": _range_text(*soft, "zh"), "soft_en": _range_text(*soft, "en")}
+
+
+def _range_text(low, high, lang: str) -> str:
+    if lang == "zh":
+        return f"{low:g} 到 {high:g}" if None not in (low, high) else (
+            f"不小于 {low:g}" if low is not None else f"不大于 {high:g}" if high is not None else "")
+    return f"from {low:g} to {high:g}" if None not in (low, high) else (
+        f"at least {low:g}" if low is not None else f"at most {high:g}" if high is not None else "")
 
 
 def _area(root: str, regions: Regions) -> set[str]:
@@ -294,7 +305,8 @@ def validate(raw: pa.Table, plans: dict[str, Plan] | None = None, regions: Regio
                    pa.code AS pa_code, m.measure AS m_measure, m.m_name AS m_m_name, m.m_unit AS m_m_unit,
                    m.m_unit_norm AS m_m_unit_norm, m.is_state AS m_is_state, m.vocabulary AS m_vocabulary,
                    m.pct AS m_pct, m.hard_min AS m_hard_min, m.hard_max AS m_hard_max, m.share AS m_share,
-                   m.range_zh AS m_range_zh, m.range_en AS m_range_en,
+                   m.range_zh AS m_range_zh, m.range_en AS m_range_en, m.soft_min AS m_soft_min,
+                   m.soft_max AS m_soft_max, m.soft_zh AS m_soft_zh, m.soft_en AS m_soft_en,
                    u.norm AS u_norm
             FROM c0
             LEFT JOIN plans_t p ON p.plan = c0.plan_s AND NOT c0.plan_fe
@@ -340,9 +352,32 @@ def validate(raw: pa.Table, plans: dict[str, Plan] | None = None, regions: Regio
             FROM j WHERE key_ok AND single
             ORDER BY _file_no, _sheet, _row
         """).to_arrow_table() if total == 0 else None
+        # Soft plausible limits: possible but unusual values are written, with a warning for each.
+        warnings = [ObservationIssue(
+            "unusual_value", file=file, sheet=sheet, row=row, column=column, value=value,
+            detail=Text(f"测度 {mid}（{name}）的数值通常在 {zh}{'（单位 ' + unit + '）' if unit else ''}之间，请核实",
+                        f"measure {mid} usually lies {en}{' ' + unit if unit else ''}; please check the value"))
+            for file, sheet, row, column, value, mid, name, unit, zh, en in con.execute(f"""
+                SELECT _file, _sheet, _row, answer_col, answer, m_measure, m_m_name, m_m_unit, m_soft_zh, m_soft_en
+                FROM j WHERE key_ok AND single AND number IS NOT NULL AND NOT m_is_state
+                  AND NOT list_contains(m_vocabulary, answer) AND (number < m_soft_min OR number > m_soft_max)
+                ORDER BY _file_no, _sheet, _row LIMIT {int(max_issues)}""").fetchall()] if total == 0 else []
     finally:
         con.close()
-    return clean, issues, total, counts, skipped
+    return Validation((clean, issues, total, counts, skipped), warnings)
+
+
+class Validation(tuple):
+    """What :func:`validate` returns: (clean table, issues, total, count per kind, rows skipped) — a 5-tuple as
+    before — and ``.warnings``: the ``unusual_value`` problems of values outside a measure's soft limits (the
+    rows are written; the warning asks to check them)."""
+
+    warnings: list[ObservationIssue]
+
+    def __new__(cls, items, warnings):
+        obj = super().__new__(cls, items)
+        obj.warnings = list(warnings)
+        return obj
 
 
 _ALIAS = re.compile(r"\b(p|m|rk|pa|u|d)\.(\w+)")
@@ -391,13 +426,16 @@ def combine(files: list[RawFile]) -> pa.Table:
 
 def check_files(paths: Iterable[str | Path], plans: dict[str, Plan] | None = None,
                 progress: Callable[[str], None] | None = None) -> tuple[pa.Table, list[RawFile], int]:
-    """Read and validate files; return (clean table, the files read, rows skipped) or raise ObservationError."""
+    """Read and validate files; return (clean table, the files read, rows skipped) or raise ObservationError.
+
+    The result is a 3-tuple with ``.warnings`` (``unusual_value`` problems, see :class:`Validation`)."""
     files = read_files(paths, progress)
     file_issues = [i for f in files for i in f.issues]
     raw = combine(files)
     if progress:
         progress(f"校验 / validating {raw.num_rows:,} 行 rows")
-    clean, issues, total, counts, skipped = validate(raw, plans=plans)
+    checked = validate(raw, plans=plans)
+    clean, issues, total, counts, skipped = checked
     if file_issues or total:
         for i in file_issues:
             counts[i.kind] = counts.get(i.kind, 0) + 1
@@ -405,7 +443,7 @@ def check_files(paths: Iterable[str | Path], plans: dict[str, Plan] | None = Non
         order = {str(f.path): n for n, f in enumerate(files)}
         merged = sorted(file_issues, key=lambda i: (order[i.file], i.row or 0)) + issues
         raise ObservationError(merged[:MAX_ISSUES], total + len(file_issues), counts)
-    return clean, files, skipped
+    return Validation((clean, files, skipped), checked.warnings)
 
 
 def import_files(workspace, paths: Iterable[str | Path], dry_run: bool = False, producer: str = "meili data import",
@@ -413,20 +451,22 @@ def import_files(workspace, paths: Iterable[str | Path], dry_run: bool = False, 
                  actor: str | None = None):
     """Validate reporting files (CSV long format or Excel) and write them in one transaction.
 
-    Any issue in any file raises :class:`ObservationError` and nothing is written. Returns an ImportResult.
+    Any issue in any file raises :class:`ObservationError` and nothing is written. Returns an ImportResult whose
+    ``warnings`` hold the values outside a measure's soft plausible limits (written, and to be checked).
     """
     from dataclasses import replace
 
     from meili.store import Origin
 
     paths = list(paths)
-    clean, files, skipped = check_files(paths, plans=plans, progress=progress)
+    checked = check_files(paths, plans=plans, progress=progress)
+    clean, files, skipped = checked
     origin = Origin(files=tuple(str(f.path) for f in files), sha256s=tuple(f.sha256 for f in files),
                     producer=producer, **({"actor": actor} if actor else {}))
     if progress:
         progress(f"写入 / writing {clean.num_rows:,} 行 rows" + (" (试运行 / dry run)" if dry_run else ""))
     result = workspace.write_observations(clean, origin=origin, dry_run=dry_run)
-    return replace(result, skipped=skipped)
+    return replace(result, skipped=skipped, warnings=tuple(checked.warnings))
 
 
 __all__ = ["KINDS", "ObservationError", "ObservationIssue", "check_files", "import_files", "normalise_unit",

@@ -83,7 +83,11 @@ class ImportResult:
     """Counts of one write: ``new`` keys, ``revised`` keys (revision n+1) and ``unchanged`` rows (nothing written).
 
     ``import_id`` is None for a dry run (nothing was written). ``skipped`` counts template rows left empty.
+    ``warnings``: problems that do not stop the write (``unusual_value``: outside a measure's soft limits);
+    :meth:`summary` lists them after the counts (the first :attr:`WARNINGS_SHOWN`).
     """
+
+    WARNINGS_SHOWN = 20
 
     import_id: int | None
     rows: int
@@ -93,6 +97,16 @@ class ImportResult:
     dry_run: bool = False
     skipped: int = 0
     files: tuple[str, ...] = ()
+    warnings: tuple = ()
+
+    def notes(self, lang: str = "both") -> list[str]:
+        """The warnings as lines ("⚠ file, row …: unusual value …"), the first :attr:`WARNINGS_SHOWN`, then a count."""
+        lines = [f"⚠ {w.render(lang)}" for w in self.warnings[: self.WARNINGS_SHOWN]]
+        if len(self.warnings) > self.WARNINGS_SHOWN:
+            more = len(self.warnings) - self.WARNINGS_SHOWN
+            lines.append({"zh": f"… 另有 {more} 个警告", "en": f"… and {more} more warnings"}.get(
+                lang, f"… 另有 {more} 个警告 / and {more} more warnings"))
+        return lines
 
     def summary(self) -> str:
         head = "试运行，未写入 / dry run, nothing written" if self.dry_run else f"导入 / import #{self.import_id}"
@@ -100,6 +114,8 @@ class ImportResult:
                 f"未变 unchanged {self.unchanged}")
         if self.skipped:
             text += f"; 未填跳过 / left empty, skipped {self.skipped}"
+        if self.warnings:
+            text += f"; 警告 / warnings {len(self.warnings)}（请核实 / please check）\n" + "\n".join(self.notes())
         return text
 
 
