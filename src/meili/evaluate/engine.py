@@ -129,7 +129,7 @@ def run(q: Query, data: dict[str, pa.Table]) -> pa.Table:
         for name in q.reads:
             cur.register(name, data[name])
         # Into a table of the cursor, read as a relation: con.sql(query) would have DuckDB's Python layer scan the
-        # query's text for parameters and bind it twice (tens of ms for this SQL), and Arrow straight from a cursor's
+        # query's text for parameters and bind it twice (costly for SQL this long), and Arrow straight from a cursor's
         # result warns about a copy.
         cur.execute(f"CREATE TEMP TABLE meili_result AS {q.sql}")
         out = cur.table("meili_result").to_arrow_table()

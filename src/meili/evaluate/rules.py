@@ -17,7 +17,6 @@ import ibis.expr.types as ir
 
 from meili.evaluate import tables
 from meili.evaluate.cagr import cagr_inputs, cagr_ratio_method, cagr_status
-from meili.evaluate.errors import EvaluationError
 
 
 @dataclass(frozen=True)
@@ -421,5 +420,5 @@ def ranking(t: Inputs, tie_decimals: int) -> ir.Table:
     return overall.union(by_category)
 
 
-__all__ = ["EvaluationError", "Inputs", "_met", "as_ibis", "evaluation", "measure_scores", "ranking",
+__all__ = ["Inputs", "_met", "as_ibis", "evaluation", "measure_scores", "ranking",
            "status_core", "unbound"]
