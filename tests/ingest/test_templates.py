@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import zipfile
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import pytest
 from meili.ingest.issues import ObservationError
 from meili.ingest.observations import check_files
 from meili.ingest.templates import read_file
+from tests.helpers.reports import SHEET, body, rezip
 
 HEADER = ["plan", "region", "measure", "year", "value", "state", "unit", "source", "note"]
 ROWS = [["ganzhou", "360700", "4", 2021, 5, None, None, "市统计局", None],
@@ -36,23 +36,6 @@ def issues_of(*paths) -> list:
         check_files(paths)
     return e.value.issues
 
-
-def rezip(src: Path, dst: Path, change) -> Path:
-    """Copy a workbook, changing one part's bytes (``change(name, data) -> data``)."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info in zin.infolist():
-            zout.writestr(info.filename, change(info.filename, zin.read(info)))
-    dst.write_bytes(out.getvalue())
-    return dst
-
-
-SHEET = "xl/worksheets/sheet1.xml"
-
-
-def body(xml: bytes) -> bytes:
-    """An XML part without its declaration (to put a DTD before it)."""
-    return xml.split(b"?>", 1)[1] if xml.startswith(b"<?xml") else xml
 
 BOMB = (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
         b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">]>')
