@@ -6,17 +6,22 @@
 """
 
 from meili.plan.loader import PlanError, PlanProblem, builtin_plans, load_plan, read_plan_file
-from meili.plan.model import Category, Correction, Indicator, Measure, Plan, PlanModelError
-from meili.plan.regions import Region, RegionGroup, Regions, UnknownRegionError, load_regions
-from meili.plan.targets import (
+from meili.plan.model import (  # the model's target readings (meili.plan.targets) are re-exported here too
     Baseline,
+    Category,
+    Correction,
     Direction,
+    Indicator,
+    Measure,
+    Plan,
+    PlanModelError,
     Target,
     TargetKind,
     TargetTextError,
     parse_baseline,
     parse_target,
 )
+from meili.plan.regions import Region, RegionGroup, Regions, UnknownRegionError, load_regions
 
 __all__ = [
     "Baseline", "Category", "Correction", "Direction", "Indicator", "Measure", "Plan", "PlanError",

@@ -86,10 +86,25 @@ def _split_list(col: str) -> str:
     return f"list_filter(string_split(coalesce({col}, ''), ','), lambda x: x <> '')"
 
 
-def _migrate(con: duckdb.DuckDBPyConnection, version: int) -> None:
-    """Bring a store of schema ``version`` to :data:`SCHEMA_VERSION` in one transaction."""
+@contextmanager
+def _transaction(con: duckdb.DuckDBPyConnection, commit: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One transaction: committed when the block ends (rolled back instead when ``commit`` is false, as for a dry
+    run); any error — or a kill — before COMMIT leaves the file as it was."""
     con.begin()
     try:
+        yield con
+    except BaseException:
+        con.rollback()
+        raise
+    if commit:
+        con.commit()
+    else:
+        con.rollback()
+
+
+def _migrate(con: duckdb.DuckDBPyConnection, version: int) -> None:
+    """Bring a store of schema ``version`` to :data:`SCHEMA_VERSION` in one transaction."""
+    with _transaction(con):
         if version == 1:
             next_id = con.execute("SELECT coalesce(max(id), 0) + 1 FROM imports").fetchone()[0]
             con.execute(f"CREATE SEQUENCE import_id_seq START {int(next_id)}")
@@ -106,10 +121,6 @@ def _migrate(con: duckdb.DuckDBPyConnection, version: int) -> None:
             con.execute("ALTER TABLE imports_v2 RENAME TO imports")
             con.execute(_VIEW)
         con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION)])
-    except BaseException:
-        con.rollback()
-        raise
-    con.commit()
 
 
 def _prepare(con: duckdb.DuckDBPyConnection, read_only: bool) -> str:
@@ -183,35 +194,22 @@ class DuckDBStore:
             if con.execute("SELECT count(*) FROM information_schema.tables").fetchone()[0]:
                 raise StoreError(Problem("store", file=str(self.path), detail=Text(
                     "数据库已有表，不再创建", "the store already has tables; not creating it again")))
-            con.begin()
-            try:
+            with _transaction(con):
                 con.execute(_DDL)
                 con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
-            except BaseException:
-                con.rollback()
-                raise
-            con.commit()
 
     # --- writing -------------------------------------------------------------------------------------------
     def write(self, table: pa.Table, origin: Origin, dry_run: bool = False) -> ImportResult:
         incoming = normalise_input(table, origin)
         import_id = None
         with self.writing() as con:
-            con.begin()
-            try:
+            with _transaction(con, commit=not dry_run):
                 con.register("_incoming_arrow", incoming)
                 self._check_incoming(con)
                 counts = self._classify(con)
                 if not dry_run:  # a dry run takes no id from the sequence
                     import_id = self._insert_import(con, origin, incoming.num_rows, counts)
                     self._insert_observations(con, import_id)
-            except BaseException:
-                con.rollback()
-                raise
-            if dry_run:
-                con.rollback()
-            else:
-                con.commit()
         return ImportResult(
             import_id=import_id, rows=incoming.num_rows, new=counts["new"], revised=counts["revised"],
             unchanged=counts["unchanged"], dry_run=dry_run, files=origin.files,
