@@ -67,24 +67,14 @@ class AirInputError(InputError, ValueError):
 
     kind = "air_input"
 
-    def _first(self, name: str):
-        return getattr(self.problems[0], name) if self.problems else None
 
-    @property
-    def file(self) -> str | None:
-        return self._first("file")
+def _first_problems(name: str) -> property:
+    return property(lambda self: getattr(self.problems[0], name) if self.problems else None,
+                    doc=f"The first problem's ``{name}``.")
 
-    @property
-    def row(self) -> int | None:
-        return self._first("row")
 
-    @property
-    def column(self) -> str | None:
-        return self._first("column")
-
-    @property
-    def value(self) -> str | None:
-        return self._first("value")
+for _name in ("file", "row", "column", "value"):
+    setattr(AirInputError, _name, _first_problems(_name))
 
 
 def _problem(kind: str, file: str | Path | None, row: int | None = None, column: str | None = None,
