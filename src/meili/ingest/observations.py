@@ -21,7 +21,6 @@ Rules (docs/data.md):
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -31,6 +30,7 @@ import pyarrow as pa
 from meili.errors import Text
 from meili.ingest.issues import KINDS, ObservationError, ObservationIssue
 from meili.ingest.templates import FIELDS, RawFile, read_file
+from meili.observation import normalise_unit  # one spelling rule for reports and computations
 from meili.plan import Plan, PlanError, Regions, load_plan, load_regions
 
 #: Years accepted before a plan's base year (history for trends).
@@ -52,21 +52,6 @@ FORMULA_ERRORS = ("#DIV/0!", "#REF!", "#VALUE!", "#N/A", "#NAME?", "#NUM!", "#NU
                   "#GETTING_DATA")
 _TRUE = ("是", "yes", "y", "true", "t", "1", "初步", "provisional")
 _FALSE = ("否", "no", "n", "false", "f", "0", "正式", "final")
-_EMPTY_UNITS = ("", "—", "-", "–", "无", "定性", "无单位")
-_UNIT_SPELLINGS = {"ug/m3": "μg/m3", "微克/立方米": "μg/m3", "m3/万元": "立方米/万元", "m2/人": "平方米/人",
-                   "km2": "平方公里", "亿m3": "亿立方米"}
-
-
-def normalise_unit(unit: str | None) -> str:
-    """A unit spelling as compared: NFKC (µ→μ, ³→3), no spaces, case-folded, common ASCII spellings mapped."""
-    if unit is None:
-        return ""
-    u = unicodedata.normalize("NFKC", unit).replace(" ", "").casefold()
-    if u in _EMPTY_UNITS:
-        return ""
-    return _UNIT_SPELLINGS.get(u, u)
-
-
 def _sql_list(values: Iterable[str]) -> str:
     return "(" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + ")"
 
