@@ -20,7 +20,6 @@ from meili.store.duckdb_connection import shared_database
 from meili.store.duckdb_store import DuckDBStore, _prepare
 from tests.helpers import REPO
 
-REPO = REPO
 SRC = REPO / "src"
 EXAMPLE = REPO / "examples" / "ganzhou" / "observations_2020_2024.csv"
 ENV = {**os.environ, "PYTHONPATH": str(SRC)}
@@ -231,6 +230,29 @@ def test_an_import_waits_for_a_process_that_reads(tmp_path):
     sequential = init_workspace(tmp_path / "seq")
     import_files(sequential, [first])
     import_files(sequential, [second])
+    assert content(ws) == content(sequential)
+
+
+def test_an_import_during_evaluations_in_other_processes_succeeds_and_equals_the_sequential_store(tmp_path):
+    """Issue 14's Must show: `meili evaluate` and `meili rank` run in other processes while an import starts;
+    every command succeeds, the evaluation equals the one of the store before the import (it reads 2023, the
+    import revises 2024 only), and the store equals the sequential result."""
+    ws = init_workspace(tmp_path / "ws")
+    import_files(ws, [EXAMPLE])
+    revision = csv(tmp_path / "rev.csv", ["ganzhou,360702,11.1,2024,80,,%,林业局,"])
+    command = [sys.executable, "-m", "meili"]
+    expected = subprocess.run([*command, "evaluate", "-y", "2023", "-f", "csv", "-w", str(ws.root)], env=ENV,
+                              capture_output=True, text=True, timeout=120).stdout
+    readers = [subprocess.Popen([*command, *args, "-y", "2023", "-f", "csv", "-w", str(ws.root)], env=ENV,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+               for args in (["evaluate"], ["rank"], ["evaluate"])]
+    importer = cli_import(ws.root, revision)
+    outs = [p.communicate(timeout=180) for p in (*readers, importer)]
+    assert [p.returncode for p in (*readers, importer)] == [0, 0, 0, 0], outs
+    assert outs[0][0] == outs[2][0] == expected
+    sequential = init_workspace(tmp_path / "seq")
+    import_files(sequential, [EXAMPLE])
+    import_files(sequential, [revision])
     assert content(ws) == content(sequential)
 
 
