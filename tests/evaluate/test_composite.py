@@ -129,12 +129,13 @@ def test_unknown_method_and_no_regions(rk):
         rank(rk, obs(("360700", "1", 2023, 1.0), plan="rk"), 2023)
 
 
-values = st.lists(st.floats(min_value=0, max_value=1000, allow_nan=False, allow_infinity=False), min_size=3,
-                  max_size=3)
+# Values as reports carry them (two decimals): on a continuous float range hypothesis finds 0 and 2.7e-36, which a
+# shift of 1.0 makes equal — a property of doubles, not of the method.
+values = st.lists(st.integers(min_value=0, max_value=100_000).map(lambda i: i / 100), min_size=3, max_size=3)
 
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(v1=values, v3=values, shift=st.floats(min_value=-100, max_value=100, allow_nan=False))
+@given(v1=values, v3=values, shift=st.integers(min_value=-10_000, max_value=10_000).map(lambda i: i / 100))
 def test_efficacy_invariants(rk, v1, v3, shift):
     """Scores lie within 60–100; adding a constant to a measure's values changes no score (so no rank either:
     the ranking is a function of these scores and the weights)."""
