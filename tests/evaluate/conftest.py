@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from evalhelpers import TINY
 
 from meili.plan import Plan, load_plan
+from tests.helpers.evaluate import TINY
 
 
 @pytest.fixture(scope="session")

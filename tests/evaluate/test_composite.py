@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pyarrow as pa
 import pytest
-from evalhelpers import obs
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from meili.evaluate.composite import RankingError, measure_scores_expr, rank
 from meili.evaluate.summary import category_summary, county_ranking
 from meili.plan import Plan
+from tests.helpers.evaluate import obs
 
 A, B, C = "360702", "360703", "360704"  # 章贡区, 南康区, 赣县区
 

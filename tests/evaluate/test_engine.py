@@ -4,7 +4,6 @@ MeiliErrors; the shipped SQL is the rules' current compilation."""
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pyarrow.csv as pcsv
 import pytest
@@ -21,8 +20,9 @@ from meili.evaluate import (
 )
 from meili.evaluate.params import cagr_params, status_params
 from meili.evaluate.status import evaluation_tables
+from tests.helpers import EXAMPLES
 
-EXAMPLE = Path(__file__).parents[2] / "examples" / "ganzhou" / "observations_2020_2024.csv"
+EXAMPLE = EXAMPLES / "ganzhou" / "observations_2020_2024.csv"
 
 
 @pytest.fixture(scope="module")

@@ -10,9 +10,9 @@ import math
 
 import pyarrow as pa
 import pytest
-from evalhelpers import obs, row
 
 from meili.evaluate import STATUSES, Assignment, AssignmentError, EvaluationError, evaluate
+from tests.helpers.evaluate import obs, row
 
 GZ, ZG = "360700", "360702"
 

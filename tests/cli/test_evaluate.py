@@ -10,8 +10,9 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from meili.cli import app
+from tests.helpers import REPO
 
-DATA = Path(__file__).parent / "data"
+DATA = REPO / "tests" / "evaluate" / "data"
 OBS = str(DATA / "observations.csv")
 
 
