@@ -24,7 +24,7 @@ def test_demo_runs_the_pipeline_end_to_end(tmp_path):
     assert "合计 total" in out and "赣县区" in out and "大余县" in out
 
 
-def test_demo_refuses_a_workspace_holding_other_data_unless_forced(tmp_path):
+def test_defect_03_demo_refuses_a_workspace_holding_other_data_unless_forced(tmp_path):
     """Issue 15 #3: the demo's simulated values must not become current over real ones without a word."""
     from meili.examples import EXAMPLE_CSV
     from meili.store import init_workspace

@@ -31,7 +31,8 @@ def cagr_inputs(g: ir.Table) -> dict[str, ir.Value]:
     x = ibis.ifelse(g.t.notnull(), g.x_last, ibis.null("float64"))  # the latest observed value, never a cumulation
     v0 = ibis.ifelse(g.x0 == 0, z, g.x0)
     tgt = ibis.ifelse(g.te == 0, z, g.te)
-    usable = g.x0.notnull() & x.notnull() & ~g.is_state & ~((v0 > 0) & (x < 0)) & ~((v0 < 0) & (x > 0))
+    usable = (g.x0.notnull() & x.notnull() & ~g.is_state & ~g.annual_changes & ~((v0 > 0) & (x < 0))
+              & ~((v0 < 0) & (x > 0)))
     with_target = g.eval_kind.isin(["bound", "range"]) & g.te.notnull()
     target = usable & with_target  # the "target" method (else "growth", or none)
     return {

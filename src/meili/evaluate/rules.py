@@ -141,7 +141,7 @@ def _stage(g: ir.Table, name: str, keep: Sequence[str], **new: ir.Value) -> ir.T
 
 #: Columns the steps pass on to the end: the keys and what the result and the ranking read.
 _KEYS = ("run", "region", "measure", "milestone", "eval_year", "order", "category", "d", "is_state", "county_measure",
-         "is_county", "na_any", "x_last", "t_last", "eval_kind", "target_kind", "target", "assigned_by", "document")
+         "annual_changes", "is_county", "na_any", "x_last", "t_last", "eval_kind", "target_kind", "target", "assigned_by", "document")
 
 
 def status_core(t: Inputs, selected: bool, full: bool = True) -> ir.Table:
@@ -217,7 +217,8 @@ def status_core(t: Inputs, selected: bool, full: bool = True) -> ir.Table:
     slope = (nf * suv - su * sv) / den
     g = grid.select(
         grid.region, grid.measure, grid.run, grid.eval_year, grid.milestone, *[grid[c] for c in (
-            "order", "category", "d", "is_state", "pct", "county_measure", "scope_group", "base_year")],
+            "order", "category", "d", "is_state", "pct", "county_measure", "annual_changes", "scope_group",
+            "base_year")],
         is_county=ibis.coalesce(R.is_county, False), is_group=ibis.coalesce(R.is_group, False),
         na_any=s.na_any, x0_obs=s.x0_obs, x_last=s.x_last, t_last=s.t_last,
         baseline_source=source, x0=x0, t0=t0,
@@ -273,11 +274,13 @@ def status_core(t: Inputs, selected: bool, full: bool = True) -> ir.Table:
         return g.select(*_KEYS, "x", "t", "numeric", progress=progress, status=statuses[ladder])
     P = A.select("min_points", *[c for c in A.columns if c.startswith("cagr_")])
     g = g.cross_join(P)
-    can_project = (g.projection_points >= g.min_points) & g.can_fit & ~g.cum & ~g.is_state
+    can_project = (g.projection_points >= g.min_points) & g.can_fit & ~g.cum & ~g.annual_changes & ~g.is_state
     note = ibis.cases(
         (g.cum & g.x.notnull(), ibis.ifelse(g.pct, "value: cumulative change since the base year, compounded",
                                             "value: cumulative change since the base year, summed")),
         (g.is_state, "a state measure: values are positions in its vocabulary (worst = 0)"),
+        (g.annual_changes & g.x_last.notnull(),
+         "values are each year's change: no projection or CAGR of them (methodology §4.3)"),
         (g.x.notnull() & ~can_project, "projection: too few points (< " + g.min_points.cast("string") + ")"),
         else_=ibis.null("string"),
     )

@@ -28,7 +28,7 @@ OBS = pa.schema([("plan", _S), ("region", _S), ("measure", _S), ("year", _I), ("
 MEASURES = pa.schema([
     ("measure", _S), ("order", _I), ("category", _S), ("indicator_no", _I), ("direction", _S), ("d", _I),
     ("is_state", _B), ("pct", _B), ("county_measure", _B), ("scope_group", _S), ("base_year", _I),
-    ("plan_baseline", _F), ("baseline_text", _S), ("tol_rel", _F), ("tol_abs", _F),
+    ("plan_baseline", _F), ("baseline_text", _S), ("tol_rel", _F), ("tol_abs", _F), ("annual_changes", _B),
 ])
 #: One row per (measure, milestone) (region ``*``), plus one per region-specific assignment.
 TARGETS = pa.schema([
@@ -116,6 +116,10 @@ def measure_table(plan: Plan, params: StatusParams) -> pa.Table:
             "scope_group": m.scope_group or "",
             "base_year": b.year, "plan_baseline": base, "baseline_text": b.text,
             "tol_rel": 0.0 if m.is_state else tol.relative, "tol_abs": 0.0 if m.is_state else tol.absolute,
+            # observations are each year's change (a cumulative baseline or target, methodology §4.3): no
+            # projection or CAGR of them, whatever the kind of this milestone's target (e.g. 按省下达)
+            "annual_changes": b.kind == "cumulative" or any(t.kind == TargetKind.CUMULATIVE
+                                                            for t in m.targets.values()),
         })
     return pa.Table.from_pylist(rows, schema=MEASURES)
 
