@@ -114,3 +114,22 @@ def test_a_failed_write_leaves_no_file_under_the_name(tmp_path, monkeypatch):
     with pytest.raises(OSError):
         write_table(pa.table({"a": [1]}), tmp_path / "t.parquet")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_defect_02_a_plan_text_beginning_with_equals_is_text_in_the_template(tmp_path):
+    """`meili data template --plan evil.yaml`: a measure named "=HYPERLINK(…)" must stay text, never a formula."""
+    import yaml
+
+    from meili.app import Meili
+    from meili.plan.loader import builtin_plans
+
+    data = yaml.safe_load(builtin_plans()["ganzhou"].read_text(encoding="utf-8"))
+    data["id"] = "evil"
+    data["indicators"][0]["name"] = '=HYPERLINK("http://x","点击")'
+    plan = tmp_path / "evil.yaml"
+    plan.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    Meili().template(tmp_path / "t.xlsx", plan, 2023, regions=["360702"])
+    sheet = load_workbook(tmp_path / "t.xlsx")["填报数据"]
+    titles = [c for c in next(sheet.iter_cols(min_col=5, max_col=5, min_row=2))]
+    assert titles[0].value.startswith("=HYPERLINK") and titles[0].data_type == "s"
+    assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)

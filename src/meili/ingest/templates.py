@@ -623,6 +623,11 @@ def write_template(path: str | Path, plan, year: int, regions: list[str] | None 
     ws.protection.sort = False
     ws.protection.formatColumns = False
     wb.active = 1
+    for sheet in wb.worksheets:  # plan texts are text: one beginning with "=" must not become a live formula
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
     wb.save(path)
     return len(pairs)
 
