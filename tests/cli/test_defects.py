@@ -128,3 +128,21 @@ def test_defect_30_plurals_and_a_closed_pipe(ws, tmp_path):
     done = subprocess.run(["bash", "-o", "pipefail", "-c", shell], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith('"plan"') and "Broken pipe" not in done.stderr and "Error" not in done.stderr
+
+
+def test_defect_01_no_command_writes_over_the_store_or_its_own_input(ws, tmp_path):
+    store = ws / "meili.duckdb"
+    before = store.read_bytes()
+    for args in (["data", "export", "-o", store, "-w", ws], ["data", "template", "-o", store],
+                 ["data", "export", "-o", tmp_path / "x.xlsx", "-f", "csv", "-w", ws],
+                 ["data", "template", "-o", tmp_path / "t.csv"]):
+        r = run(*args)
+        assert r.exit_code in (1, 2) and "Traceback" not in r.output, (args, r.output)
+    assert store.read_bytes() == before and run("data", "list", "-w", ws, "-f", "csv").exit_code == 0
+    wide = tmp_path / "wide.csv"
+    wide.write_text("station,time,so2,no2,co,o3,pm10,pm25\nA,2019-01-01 01:00,1,1,1,1,1,1\n", encoding="utf-8")
+    original = wide.read_bytes()
+    r = run("air", "hourly", wide, "-o", wide)
+    assert r.exit_code == 1 and "overwrite an input" in r.output and wide.read_bytes() == original
+    r = run("data", "export", "-o", tmp_path / "obs.xlsx", "-w", ws)  # the suffix names the format
+    assert r.exit_code == 0 and (tmp_path / "obs.xlsx").read_bytes()[:2] == b"PK"
