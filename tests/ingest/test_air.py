@@ -87,6 +87,29 @@ def test_national_registry_marks_background_sites(shared_data):
     assert by_code["2362A"]["kind"] == "background" and by_code["2363A"]["city_code"] == "360700"
 
 
+NO_GB2260_CODE = {"兰州新区", "西咸新区", "赣江新区", "雄安新区", "胶南"}  # new areas, and a city abolished in 2012
+
+
+def test_defect_26_national_registry_keys_cities_by_their_gb2260_codes(shared_data):
+    """Issue 15 #26: the city key of the national list is one kind — the GB/T 2260 code — for every city that has
+    one (370 of 375); only the four 新区 and 胶南, which have none, keep their names."""
+    import re
+
+    reg = read_stations(shared_data / "air" / "cnemc-stations.csv").table.to_pylist()
+    by_city = {r["city"]: r["city_code"] for r in reg}
+    named = {city for city, code in by_city.items() if not re.fullmatch(r"[1-8][0-9]{5}", code)}
+    assert named == NO_GB2260_CODE
+    assert (by_city["北京"], by_city["赣州"], by_city["大理州"], by_city["临安"], by_city["吐鲁番地区"]) == (
+        "110100", "360700", "532900", "330112", "650400")  # (a municipality: its city-level code, as 高德 gives it)
+    # two spellings of one city in the list get its one code (their stations then form one city); nothing else
+    shared = {}
+    for city, code in by_city.items():
+        shared.setdefault(code, set()).add(city)
+    assert {frozenset(c) for c in shared.values() if len(c) > 1} == {
+        frozenset({"甘孜州", "甘孜藏族自治州"}), frozenset({"那曲", "那曲地区"}),
+        frozenset({"黔东南州", "黔东南苗族侗族自治州"})}
+
+
 
 
 
