@@ -22,8 +22,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass
 
 from meili.i18n import Lang, label
 
@@ -53,6 +52,11 @@ def _text(value: str | Text | None, lang: Lang) -> str | None:
     return value.render(lang) if isinstance(value, Text) else value
 
 
+def _pick(lang: Lang, zh: str, en: str, both: str | None = None) -> str:
+    """``zh``, ``en``, or both side by side (Chinese first) — for the short words of a location."""
+    return zh if lang == "zh" else en if lang == "en" else (both if both is not None else f"{zh} {en}")
+
+
 def title(kind: str, lang: Lang = "both") -> str:
     """A problem kind's title from the catalog: ``未知区域 / unknown region`` (both), ``未知区域`` (zh)…"""
     return label("problems", kind, lang, sep=" / ")
@@ -78,11 +82,11 @@ class Problem:
     def where(self, lang: Lang = "both") -> str:
         parts = [self.file] if self.file else []
         if self.sheet:
-            parts.append({"zh": f"工作表 {self.sheet}", "en": f"sheet {self.sheet}"}.get(lang, f"工作表 sheet {self.sheet}"))
+            parts.append(_pick(lang, f"工作表 {self.sheet}", f"sheet {self.sheet}"))
         if self.row is not None:
-            parts.append({"zh": f"第 {self.row} 行", "en": f"row {self.row}"}.get(lang, f"第 {self.row} 行 row {self.row}"))
+            parts.append(_pick(lang, f"第 {self.row} 行", f"row {self.row}"))
         if self.column:
-            parts.append({"zh": f"列 {self.column}", "en": f"column {self.column}"}.get(lang, f"列 column {self.column}"))
+            parts.append(_pick(lang, f"列 {self.column}", f"column {self.column}"))
         return ", ".join(parts)
 
     @property
@@ -93,15 +97,14 @@ class Problem:
     def render(self, lang: Lang = "both") -> str:
         head = self.where(lang)
         if self.value is not None:
-            found = {"zh": "值", "en": "found"}.get(lang, "值 found")
-            head = f"{head} — {found} {self.value!r}" if head else f"{found} {self.value!r}"
+            found = f"{_pick(lang, '值', 'found')} {self.value!r}"
+            head = f"{head} — {found}" if head else found
         text = title(self.kind, lang)
         detail, expected = _text(self.detail, lang), _text(self.expected, lang)
         if detail:
             text += f": {detail}"
         if expected:
-            text += "；应为 " + expected if lang == "zh" else (
-                "; expected " + expected if lang == "en" else "; 应为 / expected " + expected)
+            text += _pick(lang, "；应为 ", "; expected ", both="; 应为 / expected ") + expected
         return f"{head}: {text}" if head else text
 
     def __str__(self) -> str:
@@ -172,10 +175,6 @@ class OutputError(MeiliError):
     kind = "invalid_output"
 
 
-def problems_of(errors: Iterable[MeiliError]) -> list[Problem]:
-    return [p for e in errors for p in e.problems]
-
-
 class Collector:
     """Problems gathered while checking an input, raised together as one error.
 
@@ -220,21 +219,6 @@ class Collector:
     def raise_if_any(self, cls: type[MeiliError] = MeiliError, **kwargs) -> None:
         if self:
             raise self.error(cls, **kwargs)
-
-
-Severity = Literal["error", "warning"]
-
-
-@dataclass(frozen=True)
-class Notice:
-    """Something a user should know that did not stop the work (a warning, a count of invalid cells)."""
-
-    problem: Problem
-    severity: Severity = "warning"
-    extra: dict = field(default_factory=dict)
-
-    def render(self, lang: Lang = "both") -> str:
-        return self.problem.render(lang)
 
 
 def invalid_choice(name: str, value: object, choices) -> RequestError:

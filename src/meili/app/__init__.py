@@ -105,6 +105,8 @@ class Meili:
     workspace_path: str | Path | None = None
     actor: str = field(default_factory=lambda: _os_user())
     hooks: Hooks = field(default_factory=Hooks)
+    _plans: dict[str, Plan] = field(default_factory=dict, init=False, repr=False)
+    _areas: dict[str, set[str]] = field(default_factory=dict, init=False, repr=False)
 
     # --- what is loaded once ---------------------------------------------------------------------------------
     @cached_property
@@ -120,9 +122,6 @@ class Meili:
 
         return load_regions()
 
-    @cached_property
-    def _plans(self) -> dict[str, Plan]:
-        return {}
 
     def plan(self, plan: str | Path) -> Plan:
         """A built-in plan by id, or a plan file; loaded once per object."""
@@ -174,7 +173,10 @@ class Meili:
         return p
 
     def plan_area(self, p: Plan) -> set[str]:
-        """Codes and group ids inside ``p``'s region: the region, every region below it, and their groups."""
+        """Codes and group ids inside ``p``'s region: the region, every region below it, and their groups (worked
+        out once per region)."""
+        if p.region in self._areas:
+            return self._areas[p.region]
         area, todo = {p.region}, [p.region]
         while todo:
             for child in self.regions.children(todo.pop()):
@@ -182,6 +184,7 @@ class Meili:
                     area.add(child.code)
                     todo.append(child.code)
         area |= {g.id for g in self.regions.groups if g.parent in area}
+        self._areas[p.region] = area
         return area
 
     def _plan_regions(self, p: Plan, keys: Sequence[str] | None) -> list[str] | None:

@@ -295,8 +295,8 @@ def export_table(table, fmt: str | None, output: Path | str | None, stdout=None,
                 f"{fmt} 格式需要输出文件", f"the {fmt} format needs an output file")))
         pacsv.write_csv(neutralise_arrow(table), stdout)
         return table.num_rows
-    named = check_output(output)
-    if fmt is not None and fmt != named:
+    named = TABLE_SUFFIXES.get(Path(output).suffix.lower())  # write_table refuses an unknown suffix
+    if fmt is not None and named is not None and fmt != named:
         raise OutputError(Problem("invalid_output", file=str(output), value=fmt, detail=Text(
             f"格式与文件后缀 {Path(output).suffix} 不符", f"the format differs from the file's suffix {Path(output).suffix}")))
     return write_table(table, output, encoding=encoding)
