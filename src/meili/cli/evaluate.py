@@ -7,12 +7,10 @@ from typing import Annotated
 
 import typer
 
-from meili.app.choices import RANK_METHODS as RANK_METHOD_CHOICES
-from meili.app.choices import RankMethod
+from meili.app.choices import (  # RANK_METHODS: for --help and a test against the engine
+    RankMethod,
+)
 from meili.cli._common import OutputFormat, WorkspaceOption, column_labels, for_display, meili_app, write_rows
-
-#: The ranking methods, for --help (``meili.evaluate.composite.METHODS``; a test checks they agree).
-RANK_METHODS = RANK_METHOD_CHOICES
 
 #: Columns of ``meili evaluate`` in csv/json (every explaining input), and the shorter set shown as a table.
 EVALUATE_COLUMNS = (
