@@ -409,15 +409,7 @@ def floor(plan, obs, evaluated: pa.Table, ranked: pa.Table, out: dict) -> dict:
     from meili.evaluate.status import _milestones, evaluation_tables
 
     def query(sql: str, data: dict) -> pa.Table:
-        cur = engine._connection(small=True).cursor()
-        try:
-            for name, t in data.items():
-                if f" {name}" in sql:
-                    cur.register(name, t)
-            cur.execute(f"CREATE TEMP TABLE floor_result AS {sql}")
-            return cur.table("floor_result").to_arrow_table()
-        finally:
-            cur.close()
+        return engine.execute(sql, {n: t for n, t in data.items() if f" {n}" in sql}, small=True)
 
     def evaluate() -> pa.Table:
         o, _ = engine.observations(obs, plan.id)

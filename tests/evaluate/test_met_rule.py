@@ -1,4 +1,4 @@
-"""The plan model's ``Target.met_by`` and the evaluation engine's rule (``status._met``) agree on every numeric
+"""The plan model's ``Target.met_by`` and the evaluation engine's rule (``rules._met``) agree on every numeric
 target kind: bounds (strict and not), cumulative changes and ranges, including values beyond a range on either side
 (docs/methodology.md §4.1–4.2)."""
 
@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from meili.evaluate.params import status_params
-from meili.evaluate.status import _met, _target_row
+from meili.evaluate.rules import _met
+from meili.evaluate.tables import _target_row
 from meili.plan import Direction, parse_target
 
 TEXTS = ["≥10", "<3.5", ">2", "≤25.5", "35", "25.5", "3~5", "[22.01]", "0.5~1.5"]

@@ -375,9 +375,6 @@ def test_defect_18_a_measure_of_annual_changes_gets_no_projection_or_cagr(ganzho
     """Measure 6 (单位GDP二氧化碳排放降低, baseline [22.01]: its observations are each year's reduction) has a delegated
     target in 2025; a projection or CAGR of annual changes against annual values means nothing (methodology §4.3):
     with the example's values 2021–2024 the old engine projected −3.04 and called it 'deterioration'."""
-    from meili.evaluate import evaluate
-    from tests.helpers.evaluate import obs
-
     rows = obs(*[("360700", "6", y, v) for y, v in ((2021, 4.2), (2022, 4.1), (2023, 4.0), (2024, 4.13))])
     r = {x["measure"]: x for x in evaluate(ganzhou, rows, 2024, regions=["360700"]).to_pylist()}["6"]
     assert (r["status"], r["projection"], r["cagr_status"], r["cagr_method"]) == (

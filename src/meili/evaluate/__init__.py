@@ -14,7 +14,6 @@ from meili.evaluate.errors import EvaluationError, RankingError
 from meili.evaluate.params import MethodParamsError, cagr_params, composite_params, status_params
 from meili.evaluate.status import (
     COLUMNS,
-    STATUS_LABELS,
     STATUSES,
     default_milestone,
     evaluate,
@@ -26,7 +25,6 @@ __all__ = [
     "COLUMNS",
     "METHODS",
     "STATUSES",
-    "STATUS_LABELS",
     "Assignment",
     "AssignmentError",
     "EvaluationError",

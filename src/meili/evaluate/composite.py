@@ -36,11 +36,6 @@ Method = Literal["efficacy", "progress"]
 METHODS: tuple[Method, ...] = ("efficacy", "progress")
 
 
-def measure_weights(plan: Plan, params: CompositeParams | None = None) -> pa.Table:
-    """(measure, weight, category_weight): relative weights from ``composite.yaml``."""
-    return weight_table(plan, params or composite_params())
-
-
 def _default_regions(plan: Plan, obs: pa.Table, has_plan: bool) -> list[str]:
     """The plan region's counties and zones present in the observations, else every region there but the plan's."""
     import pyarrow.compute as pc

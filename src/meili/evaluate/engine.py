@@ -17,7 +17,9 @@ from __future__ import annotations
 import hashlib
 import sys
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import pyarrow as pa
@@ -52,8 +54,10 @@ def _shape_key(shape: str, variant: dict) -> tuple:
     return (shape, *sorted(variant.items()))
 
 
+@cache
 def rules_fingerprint() -> str | None:
-    """A hash of the rule modules' source, or None when the source is not available (then nothing shipped is used)."""
+    """A hash of the rule modules' source, or None when the source is not available (then nothing shipped is used).
+    Read once per process, when the first query is looked up (never on import)."""
     h = hashlib.sha256()
     here = Path(__file__).parent
     try:
@@ -73,11 +77,11 @@ def _shipped(key: tuple) -> Query | None:
     if entry is None or _compiled.FINGERPRINT != rules_fingerprint():
         return None
     sql, schema = entry
-    return Query(sql, pa.schema([(n, _type(t)) for n, t in schema]))
+    return Query(sql, pa.schema([(n, _TYPES[t]) for n, t in schema]))
 
 
-def _type(name: str) -> pa.DataType:
-    return {"string": pa.string(), "int64": pa.int64(), "double": pa.float64(), "bool": pa.bool_()}[name]
+#: The Arrow types of the compiled queries' results, by the name _compiled.py writes.
+_TYPES = {"string": pa.string(), "int64": pa.int64(), "double": pa.float64(), "bool": pa.bool_()}
 
 
 def compile_query(shape: str, **variant) -> Query:
@@ -124,26 +128,36 @@ def _connection(small: bool = False):
 
 def run(q: Query, data: dict[str, pa.Table]) -> pa.Table:
     """Run a compiled query on a new cursor of the private connection, ``data`` registered on it by name."""
-    cur = _connection(small=data["obs"].num_rows <= SMALL).cursor()
+    out = execute(q.sql, {name: data[name] for name in q.reads}, small=data["obs"].num_rows <= SMALL)
+    return out if out.schema.equals(q.schema) else out.cast(q.schema)
+
+
+def execute(sql: str, data: dict[str, pa.Table], small: bool) -> pa.Table:
+    """Run ``sql`` on a new cursor of the private connection with ``data`` registered on it by name."""
+    cur = _connection(small=small).cursor()
     try:
-        for name in q.reads:
-            cur.register(name, data[name])
+        for name, table in data.items():
+            cur.register(name, table)
         # Into a table of the cursor, read as a relation: con.sql(query) would have DuckDB's Python layer scan the
-        # query's text for parameters and bind it twice (costly for SQL this long), and Arrow straight from a cursor's
-        # result warns about a copy.
-        cur.execute(f"CREATE TEMP TABLE meili_result AS {q.sql}")
-        out = cur.table("meili_result").to_arrow_table()
+        # query's text for parameters and bind it twice (about twice the time for SQL this long), and Arrow straight
+        # from a cursor's result warns about a copy.
+        cur.execute(f"CREATE TEMP TABLE meili_result AS {sql}")
+        return cur.table("meili_result").to_arrow_table()
     finally:
         cur.close()
-    return out if out.schema.equals(q.schema) else out.cast(q.schema)
 
 
 # --- observations ---------------------------------------------------------------------------------------------
 
 
-def missing_columns(missing: list[str]) -> EvaluationError:
-    cols = ", ".join(missing)
-    return EvaluationError(Text(f"观测表缺少列：{cols}", f"observations lack columns: {cols}"))
+def check_columns(names: Sequence[str]) -> None:
+    """Raise when observations with these columns cannot be evaluated (region, measure, year, and value or state)."""
+    missing = [c for c in ("region", "measure", "year") if c not in names]
+    if "value" not in names and "state" not in names:
+        missing.append("value|state")
+    if missing:
+        cols = ", ".join(missing)
+        raise EvaluationError(Text(f"观测表缺少列：{cols}", f"observations lack columns: {cols}"))
 
 
 def observations(obs, plan_id: str) -> tuple[pa.Table, bool]:
@@ -166,11 +180,7 @@ def observations(obs, plan_id: str) -> tuple[pa.Table, bool]:
     if not isinstance(obs, pa.Table):
         obs = pa.Table.from_pandas(obs, preserve_index=False) if hasattr(obs, "to_numpy") else pa.table(obs)
     names = obs.column_names
-    missing = [c for c in ("region", "measure", "year") if c not in names]
-    if "value" not in names and "state" not in names:
-        missing.append("value|state")
-    if missing:
-        raise missing_columns(missing)
+    check_columns(names)
     cols = []
     for field in tables.OBS:
         if field.name not in names:
@@ -194,10 +204,6 @@ def observations(obs, plan_id: str) -> tuple[pa.Table, bool]:
 SHIPPED = (("evaluate", {"selected": False}), ("evaluate", {"selected": True}), ("rank", {"tie_decimals": 6}))
 
 
-def _type_name(t: pa.DataType) -> str:
-    return {pa.string(): "string", pa.int64(): "int64", pa.float64(): "double", pa.bool_(): "bool"}[t]
-
-
 def write_compiled(path: Path | None = None) -> Path:
     """Write :mod:`meili.evaluate._compiled`: the SQL of :data:`SHIPPED` and the rules' fingerprint."""
     path = path or Path(__file__).with_name("_compiled.py")
@@ -210,7 +216,8 @@ def write_compiled(path: Path | None = None) -> Path:
              "QUERIES = {"]
     for shape, variant in SHIPPED:
         q = compile_query(shape, **variant)
-        schema = [(f.name, _type_name(f.type)) for f in q.schema]
+        names = {t: n for n, t in _TYPES.items()}
+        schema = [(f.name, names[f.type]) for f in q.schema]
         lines.append(f"    {repr(_shape_key(shape, variant))!r}: (")
         lines.append(f"        {q.sql!r},")
         lines.append(f"        {schema!r},")

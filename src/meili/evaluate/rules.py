@@ -43,19 +43,12 @@ def unbound() -> Inputs:
 
 # --- observations ---------------------------------------------------------------------------------------------
 
-_REQUIRED = ("region", "measure", "year")
-
-
 def as_ibis(observations) -> ir.Table:
     """The observations as an Ibis table with the columns and types of :data:`meili.evaluate.tables.OBS`."""
-    t = observations if isinstance(observations, ir.Table) else ibis.memtable(observations)
-    missing = [c for c in _REQUIRED if c not in t.columns]
-    if "value" not in t.columns and "state" not in t.columns:
-        missing.append("value|state")
-    if missing:
-        from meili.evaluate.engine import missing_columns
+    from meili.evaluate.engine import check_columns
 
-        raise missing_columns(missing)
+    t = observations if isinstance(observations, ir.Table) else ibis.memtable(observations)
+    check_columns(t.columns)
     return t.select(
         plan=t.plan.cast("string") if "plan" in t.columns else ibis.null("string"),
         region=t.region.cast("string"), measure=t.measure.cast("string"), year=t.year.cast("int64"),

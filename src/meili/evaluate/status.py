@@ -21,7 +21,6 @@ from meili.evaluate.assignments import Assignment
 from meili.evaluate.errors import EvaluationError
 from meili.evaluate.params import CagrParams, StatusParams, cagr_params, composite_params, status_params
 from meili.evaluate.tables import (
-    _target_row,
     args_table,
     measure_table,
     region_kind_table,
@@ -35,12 +34,8 @@ from meili.plan import Plan
 if TYPE_CHECKING:
     import ibis.expr.types as ir
 
-#: Status vocabulary, in the order reports list them.
+#: Status vocabulary, in the order reports list them (their words: ``src/meili/data/labels.yaml`` → ``status``).
 STATUSES = ("achieved", "on_track", "lagging", "regressing", "no_data", "target_pending", "not_applicable")
-#: How a status is shown to people (Chinese first).
-STATUS_LABELS = {"achieved": "已达标 achieved", "on_track": "进度正常 on track", "lagging": "滞后 lagging",
-                 "regressing": "退步 regressing", "no_data": "无数据 no data", "target_pending": "待下达 pending",
-                 "not_applicable": "不适用 n/a"}
 
 #: Columns of :func:`evaluate`'s result, in order.
 COLUMNS = (
@@ -158,14 +153,4 @@ def memtable_inputs(observations: pa.Table | ir.Table, data: dict[str, pa.Table]
     return rules.Inputs(obs=rules.as_ibis(observations), **mem)
 
 
-def __getattr__(name: str):
-    # The Ibis-level pieces load Ibis; they are found here for code written against the earlier module.
-    if name in ("_met", "as_ibis", "status_core"):
-        from meili.evaluate import rules
-
-        return getattr(rules, name)
-    raise AttributeError(name)
-
-
-__all__ = ["COLUMNS", "STATUSES", "STATUS_LABELS", "EvaluationError", "_target_row", "default_milestone", "evaluate",
-           "evaluate_expr"]
+__all__ = ["COLUMNS", "STATUSES", "EvaluationError", "default_milestone", "evaluate", "evaluate_expr"]
