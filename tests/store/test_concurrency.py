@@ -73,6 +73,16 @@ def cli_import(ws_root: Path, *files: Path, env: dict | None = None) -> subproce
                             env=env or ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
+def wait_until(condition, timeout: float = 10.0) -> bool:
+    """Poll ``condition`` until it holds (True) or ``timeout`` seconds pass (False)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
 # --- threads of one process ----------------------------------------------------------------------------------
 def test_reads_during_a_write_see_the_before_or_the_after_state(tmp_path, monkeypatch):
     ws = init_workspace(tmp_path / "ws")
@@ -168,7 +178,8 @@ def test_a_write_upgrades_the_read_only_connection_after_reads_finish(tmp_path):
         with ws.store.reading() as cur:
             assert db.mode == "read"  # a pure read opens the file read-only
             reading.set()
-            time.sleep(0.4)
+            # the write must be waiting for this read (not merely slower than a sleep): it has asked reads to drain
+            assert wait_until(lambda: db.upgrading), "the write never waited for the read"
             order.append(("read", cur.execute("SELECT count(*) FROM observations").fetchone()[0]))
 
     t = threading.Thread(target=long_read)
@@ -217,10 +228,9 @@ def test_an_import_waits_for_a_process_that_reads(tmp_path):
     assert open_workspace(ws.root, timeout=0).current_observations().num_rows == 1
     second = csv(tmp_path / "b.csv", ["ganzhou,中心城区,16.1,2022,22,,μg/m³,某局,"])
     proc = cli_import(ws.root, second)
-    for line in proc.stderr:  # the import has checked the file and is about to write…
-        if "writing" in line:
+    for line in proc.stderr:  # the import has checked the file, is about to write, and says whom it waits for…
+        if "waiting for" in line:
             break
-    time.sleep(0.5)
     assert proc.poll() is None  # … and waits for the reader
     assert open_workspace(ws.root, timeout=0).imports().num_rows == 1
     assert held.communicate("\n", timeout=30)[0].strip() == "released"
@@ -270,6 +280,7 @@ def test_an_import_gives_up_after_the_timeout_and_names_the_holder(tmp_path):
         message = " ".join((out + err).split())  # rich may wrap long lines
         assert f"process {held.pid}" in message and f"进程 {held.pid}" in message
         assert "MEILI_LOCK_TIMEOUT" in message
+        assert "waiting for" in message  # it did wait (the start-up alone may take a second)
         assert time.monotonic() - t0 >= 1
     finally:
         held.kill()
@@ -283,8 +294,10 @@ def test_waiting_is_reported_and_the_error_is_structured(tmp_path):
     heard: list[str] = []
     try:
         busy = open_workspace(ws.root, on_wait=heard.append, timeout=0.5)
+        t0 = time.monotonic()
         with pytest.raises(StoreBusyError) as e:
             busy.current_observations()  # a read waits for a writer, too
+        assert time.monotonic() - t0 >= 0.5  # for the whole timeout
     finally:
         held.kill()
         held.wait()

@@ -35,9 +35,10 @@ from meili.errors import Problem, Text
 from meili.store.locking import OnWait, SidecarLock, busy_error, command_line
 from meili.store.model import StoreError, os_user
 
-#: ``prepare(connection, read_only)`` checks (and, read-write, migrates) the schema of a newly opened file:
+#: ``prepare(connection, read_only, path)`` checks (and, read-write, migrates) the schema of a newly opened file:
 #: "ready", "empty" (no tables yet) or "migrate" (an older schema that a read-only connection cannot upgrade).
-Prepare = Callable[[duckdb.DuckDBPyConnection, bool], str]
+#: ``path`` is the file, for its error messages.
+Prepare = Callable[[duckdb.DuckDBPyConnection, bool, Path], str]
 
 _registry: dict[Path, SharedDatabase] = {}
 _registry_lock = threading.Lock()
@@ -108,32 +109,27 @@ class SharedDatabase:
                 "a write started inside a read or write of the same thread (it would wait for itself)")))
         deadline = time.monotonic() + timeout
         ticket = object()
+        upgrading = False  # set by this write (another writer's flag is not ours to clear)
         with self.cond:
             self.writers.append(ticket)
             try:
                 while self.writers[0] is not ticket:
                     self._wait(deadline, timeout)
                 if self.mode == "read":
-                    self.upgrading = True
+                    self.upgrading = upgrading = True
                     while self.users:
                         self._wait(deadline, timeout)
                     self._close()
                 if self.con is None:
                     self._open("write", deadline, timeout, on_wait, create=create)
-            except BaseException:
-                self.writers.remove(ticket)
-                self.cond.notify_all()
-                raise
-            finally:
-                if self.upgrading:
-                    self.upgrading = False
-                    self.cond.notify_all()
-            try:
                 cur = self._borrow()
             except BaseException:
                 self.writers.remove(ticket)
-                self.cond.notify_all()
                 raise
+            finally:
+                if upgrading:
+                    self.upgrading = False
+                self.cond.notify_all()
         try:
             yield from self._cursor(cur, kind="writes")
         finally:
@@ -192,28 +188,21 @@ class SharedDatabase:
         """Open the file in ``mode`` (the caller holds ``cond``), first migrating an older schema if needed."""
         while True:
             self.sidecar.acquire(mode, deadline, timeout, on_wait)
-            try:
-                con = self._connect(mode, deadline, timeout)
-                try:
-                    state = self.prepare(con, mode == "read")
-                except BaseException:
-                    con.close()
-                    raise
+            try:  # from here on, _close() undoes whatever was opened (the connection, the sidecar lock)
+                self.con = self._connect(mode, deadline, timeout)
+                state = self.prepare(self.con, mode == "read", self.path)
+                if state == "empty" and not create:
+                    raise StoreError(Problem("store", file=str(self.path), detail=Text(
+                        "不是 Meili 数据库（没有表）", "not a Meili store (it has no tables)")))
             except BaseException:
-                self.sidecar.release()
+                self._close()
                 raise
-            if state == "empty" and not create:
-                con.close()
-                self.sidecar.release()
-                raise StoreError(Problem("store", file=str(self.path), detail=Text(
-                    "不是 Meili 数据库（没有表）", "not a Meili store (it has no tables)")))
             if state == "migrate":  # read-only cannot migrate: once read-write, then read-only again
-                con.close()
-                self.sidecar.release()
+                self._close()
                 self._open("write", deadline, timeout, on_wait)
                 self._close()
                 continue
-            self.con, self.mode = con, mode
+            self.mode = mode
             self.opened_at = datetime.now().astimezone().isoformat(timespec="seconds")
             return
 

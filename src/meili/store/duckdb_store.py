@@ -123,8 +123,8 @@ def _migrate(con: duckdb.DuckDBPyConnection, version: int) -> None:
         con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION)])
 
 
-def _prepare(con: duckdb.DuckDBPyConnection, read_only: bool) -> str:
-    """Check a newly opened file: "ready", "empty" (no tables), or "migrate" (older schema, read-only)."""
+def _prepare(con: duckdb.DuckDBPyConnection, read_only: bool, path: Path) -> str:
+    """Check the newly opened file ``path``: "ready", "empty" (no tables), or "migrate" (older schema, read-only)."""
     try:
         row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     except duckdb.CatalogException:
@@ -134,10 +134,10 @@ def _prepare(con: duckdb.DuckDBPyConnection, read_only: bool) -> str:
     try:
         version = int(row[0])
     except (TypeError, ValueError):
-        raise StoreError(Problem("store", detail=Text(
+        raise StoreError(Problem("store", file=str(path), detail=Text(
             "不是 Meili 数据库（没有 schema_version）", "not a Meili store (no schema_version)"))) from None
     if version > SCHEMA_VERSION:
-        raise StoreError(Problem("store", value=str(version), detail=Text(
+        raise StoreError(Problem("store", file=str(path), value=str(version), detail=Text(
             f"数据库结构版本 {version} 比本程序支持的 {SCHEMA_VERSION} 新，请升级 Meili",
             f"the store's schema version {version} is newer than this Meili supports ({SCHEMA_VERSION}); "
             "upgrade Meili")))
@@ -205,7 +205,7 @@ class DuckDBStore:
         with self.writing() as con:
             with _transaction(con, commit=not dry_run):
                 con.register("_incoming_arrow", incoming)
-                self._check_incoming(con)
+                self._check_incoming(con, origin)
                 counts = self._classify(con)
                 if not dry_run:  # a dry run takes no id from the sequence
                     import_id = self._insert_import(con, origin, incoming.num_rows, counts)
@@ -216,15 +216,18 @@ class DuckDBStore:
         )
 
     @staticmethod
-    def _check_incoming(con: duckdb.DuckDBPyConnection) -> None:
+    def _check_incoming(con: duckdb.DuckDBPyConnection, origin: Origin) -> None:
+        file = origin.file or None
         nulls = con.execute("""SELECT count(*) FROM _incoming_arrow WHERE plan IS NULL OR region IS NULL
                                OR measure IS NULL OR year IS NULL""").fetchone()[0]
         if nulls:
-            raise StoreError(Text(f"{nulls} 行缺少键", f"{nulls} rows lack plan, region, measure or year"))
+            raise StoreError(Problem("store", file=file, detail=Text(
+                f"{nulls} 行缺少键", f"{nulls} rows lack plan, region, measure or year")))
         dupes = con.execute("""SELECT plan, region, measure, year, count(*) FROM _incoming_arrow
                                GROUP BY ALL HAVING count(*) > 1 LIMIT 5""").fetchall()
         if dupes:
-            raise StoreError(Text(f"一次写入中有重复的键：{dupes}", f"duplicate keys in one write: {dupes}"))
+            raise StoreError(Problem("store", file=file, detail=Text(
+                f"一次写入中有重复的键：{dupes}", f"duplicate keys in one write: {dupes}")))
 
     @staticmethod
     def _classify(con: duckdb.DuckDBPyConnection) -> dict[str, int]:

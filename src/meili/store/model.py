@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 
 import pyarrow as pa
 
-from meili.errors import MeiliError
+from meili.errors import MeiliError, Problem, Text
+from meili.observation import OBSERVATION_COLUMNS, OBSERVATION_SCHEMA
 
 #: The review states of an import (``imports.state``); everything written today is ``approved``.
 IMPORT_STATES = ("pending", "approved", "returned", "rejected")
@@ -121,8 +122,6 @@ class ImportResult:
 
 #: Columns a caller passes to ``write_observations``: the observation columns (one schema for every producer,
 #: :mod:`meili.observation`), then ``provisional``, ``sheet``, ``row``, ``file`` (optional).
-from meili.observation import OBSERVATION_COLUMNS, OBSERVATION_SCHEMA  # noqa: E402
-
 INPUT_SCHEMA = pa.schema([
     *OBSERVATION_SCHEMA,
     ("provisional", pa.bool_()), ("sheet", pa.string()), ("row", pa.int64()), ("file", pa.string()),
@@ -140,7 +139,9 @@ def normalise_input(table: pa.Table, origin: Origin) -> pa.Table:
     """The input table with every column of INPUT_SCHEMA, cast to its type (vectorised)."""
     missing = [c for c in REQUIRED_INPUT if c not in table.column_names]
     if missing:
-        raise StoreError(f"缺少列 / missing columns {missing}: write_observations needs {REQUIRED_INPUT}")
+        raise StoreError(Problem("store", file=origin.file or None, detail=Text(
+            f"缺少列 {missing}；写入需要 {REQUIRED_INPUT}",
+            f"missing columns {missing}: write_observations needs {REQUIRED_INPUT}")))
     n = table.num_rows
     cols = []
     for f in INPUT_SCHEMA:

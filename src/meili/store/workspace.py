@@ -113,10 +113,11 @@ def init_workspace(path: str | Path) -> Workspace:
     if root.exists() and not root.is_dir():
         raise StoreError(Problem("store", file=str(root), detail=Text("不是目录", "not a folder")))
     root.mkdir(parents=True, exist_ok=True)
-    DuckDBStore(root / DEFAULT_DB).create()
     text = _CONFIG_TEMPLATE.format(created=datetime.now(UTC).isoformat(timespec="seconds"), db=DEFAULT_DB)
+    ws = Workspace(root, tomllib.loads(text))  # the config just written, not read back from disk
+    ws.store.create()  # the store first: a failure leaves no meili.toml behind
     (root / CONFIG_FILE).write_text(text, encoding="utf-8")
-    return open_workspace(root)
+    return ws
 
 
 def open_workspace(path: str | Path | None = None, on_wait: Callable[[str], None] | None = None,
