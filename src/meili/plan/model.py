@@ -277,7 +277,7 @@ class Plan(BaseModel):
                                  f"takes states, not numbers: leave plausible out")
         values = [("baseline", m.baseline.value)] if m.baseline.kind in ("value", "bound", "cumulative") else []
         for year, t in m.targets.items():
-            values += [(f"targets.{year}", v) for v in (t.value, t.low, t.high) if v is not None]
+            values += [(f"targets.{year}", v) for v in (t.value, t.low, t.high)]
         for field, v in values:
             if v is not None and m.plausible.refuses(v):
                 raise PlanModelError(f"measure {m.id}, field plausible: {field} {v:g} 超出硬限 "
@@ -292,7 +292,8 @@ class Plan(BaseModel):
         def error(field: str, text: str) -> PlanModelError:
             return PlanModelError(f"measure {m.id}, field computed_by.{field}: {text}")
 
-        if not normalise_unit(m.unit) or normalise_unit(m.unit) != normalise_unit(comp.unit):
+        unit = normalise_unit(m.unit)
+        if not unit or unit != normalise_unit(comp.unit):
             raise error("computation", f"{comp.name} 的单位是 {comp.unit}，测度单位为 {m.unit or '（无，定性测度）'} / "
                         f"{comp.name} gives {comp.unit}, the measure is in {m.unit or 'no unit (qualitative)'}")
         try:

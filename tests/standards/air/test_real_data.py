@@ -58,6 +58,7 @@ def test_ganzhou_2019_from_the_example_extract_matches_the_province_files(shared
     assert "valid days (AQI) 342" in rows["16.1"]["note"]
     assert rows["16.2"]["state"] == "missing" and rows["16.2"]["value"] is None
 
+
 def test_ganzhou_2019_from_the_province_files(jiangxi_2019):
     # the same from the province's daily files and the national station list (city 360700, 2362A excluded)
     ganzhou = jiangxi_2019["360700"]

@@ -45,6 +45,12 @@ def percentile(values: ir.NumericColumn, p: float) -> ir.FloatingScalar:
     return values.quantile(p / 100.0)
 
 
+def good_aqi_max() -> int:
+    """The highest AQI of a 优良 day (优 or 良: levels 一级 and 二级, AQI 0–100; HJ 633-2012 §4.3 表2,
+    ``tables/levels.csv``)."""
+    return max(int(r["aqi_hi"]) for r in tables.levels() if r["category_zh"] in ("优", "良"))
+
+
 def _rounded(value: ir.NumericValue, pollutant: str) -> ir.FloatingValue:
     scale = 10 ** tables.rounding_decimals()[pollutant]
     return aqi.rounded_concentration(value, pollutant).cast("float64") / scale
@@ -73,9 +79,9 @@ def period_statistics(daily: ir.Table, *, period: str = "year", year: int | None
     aggs.update({name: percentile(d[series], p) for name, (series, p) in pct.items()})
     aggs.update(
         valid_days=d.aqi.count(),
-        good_days=(d.aqi <= 100).sum(),
+        good_days=(d.aqi <= good_aqi_max()).sum(),
         last_day=d.date.max(),
-        **{f"days_level_{i}": (d.level == i).sum() for i in range(1, 7)},
+        **{f"days_level_{r['level']}": (d.level == int(r["level"])).sum() for r in tables.levels()},
         **{f"days_{s}": d[s].count() for s in SERIES},
     )
     stats = d.group_by(["key", "period"]).aggregate(**aggs)

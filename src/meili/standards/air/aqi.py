@@ -1,8 +1,8 @@
 """IAQI and AQI as Ibis expressions: exact arithmetic, both regimes (HJ 633-2012, HJ 633-2026).
 
-Exactness. A concentration is first put on an integer grid of 1e-9 (``floor(x * 1e9 + 0.5)``, the one rounding
-helper :mod:`meili.standards.rounding`: exact for any value with at most 9 decimals below 1e6, because the double nearest to such a value is within 1e-16 relative of it), then
-rounded half-even (GB/T 8170-2008 §3.2) to whole units of its reporting precision (integer μg/m³, CO 0.1 mg/m³)
+Exactness. A concentration is first put on an integer grid of 1e-9 (``floor(x * 1e9 + 0.5)``; the one rounding
+helper, :mod:`meili.standards.rounding`, says why that is exact), then rounded half-even (GB/T 8170-2008 §3.2) to
+whole units of its reporting precision (integer μg/m³, CO 0.1 mg/m³)
 with integer ``%`` arithmetic. The IAQI is then IAQI_lo + ceil((IAQI_hi − IAQI_lo)(C − BP_lo) / (BP_hi − BP_lo))
 computed on those integers (HJ 633-2012 §4.2 式1 and §6.2 "全部进位取整数"), so no float ever tips a ceiling.
 """
@@ -17,33 +17,22 @@ from meili.errors import invalid_choice
 from meili.standards import rounding
 from meili.standards.air import tables
 
-NANO = rounding.GRID
-
 
 def _lit_or_col(value):
     return ibis.literal(value) if isinstance(value, str) else value
 
 
-def to_nano_units(value: ir.NumericValue) -> ir.IntegerValue:
-    """A non-negative concentration on the exact 1e-9 integer grid (NULL stays NULL):
-    :func:`meili.standards.rounding.grid_units`."""
-    return rounding.grid_units(value)
-
-
-def round_half_even_units(value: ir.NumericValue, decimals: int) -> ir.IntegerValue:
-    """Concentration rounded half-even to ``decimals``, as an integer count of 10^-decimals units.
+def rounded_concentration(value: ir.NumericValue, pollutant: str) -> ir.IntegerValue:
+    """Concentration rounded half-even to the pollutant's reporting precision (``tables/rounding.csv``), as an
+    integer count of 10^-decimals units.
 
     GB/T 8170-2008 §3.2 (进舍规则: 拟舍弃数字为 5 且其后无数字时，前一位为奇数则进一，为偶数则舍去);
     precision per HJ 633-2026 §4.2.2 (integer μg/m³, CO 0.1 mg/m³). Example: 75.4 → 75, 35.5 → 36,
     2.45 mg/m³ → 24 (2.4), 2.55 → 26 (2.6). The rounding of :mod:`meili.standards.rounding` (concentrations are
     never negative, so the sign handling of :func:`~meili.standards.rounding.round_half_even` is left out).
     """
+    decimals = tables.rounding_decimals()[pollutant]
     return rounding.half_even_units(rounding.grid_units(value), decimals)
-
-
-def rounded_concentration(value: ir.NumericValue, pollutant: str) -> ir.IntegerValue:
-    """``round_half_even_units`` with the pollutant's reporting precision from ``tables/rounding.csv``."""
-    return round_half_even_units(value, tables.rounding_decimals()[pollutant])
 
 
 def _iaqi_in_table(units: ir.IntegerValue, segments: tuple[tables.Segment, ...], scale: int) -> ir.IntegerValue:

@@ -273,14 +273,12 @@ def daily_values(
     sd = station_daily(hourly)
     if by == "station":
         table = daily_aqi(sd.rename(key="station"), standard=standard, not_measured=not_measured_by_design(registry))
-        extra = "station"
     else:
         if registry is None:
             raise needs_registry(by)
         keys = station_keys(registry, by)
         table = daily_aqi(group_daily(sd, keys, hourly=hourly, o3_order=o3_order), standard=standard,
                           not_measured=not_measured_by_design(registry, keys))
-        extra = "stations"
     any_value = ibis.or_(table.aqi.notnull(), *(table[c].notnull() for c in DAILY_COLUMNS))
     bounds = _input_days(hourly)
     table = table.cross_join(bounds)
@@ -293,5 +291,6 @@ def daily_values(
     return table.select(
         table.key, name, table.date, table.aqi, table.level, table.primary_pollutant,
         *(table[f"r_{c}"].name(c) for c in DAILY_COLUMNS),
-        table.key.name("station") if extra == "station" else table.stations, table.regime, table.category, table.colour, table.exceeding_pollutants, *iaqi_cols,
+        table.key.name("station") if by == "station" else table.stations,
+        table.regime, table.category, table.colour, table.exceeding_pollutants, *iaqi_cols,
     )

@@ -65,8 +65,9 @@ def _stations_rows(sd, registry, scope: AirScope, measures, *, year, standard, c
     got = _annual(sd, registry, stations.select("station", key=ibis.literal(scope.scope)), year=year,
                   standard=standard)
     scope_days = sd.semi_join(stations, "station").filter(lambda t: t.pm25.notnull())
-    station_days = scope_days.count().to_pyarrow().as_py()
-    n_stations = scope_days.station.nunique().to_pyarrow().as_py()
+    # one query for both counts: each pass recomputes the station days from the hourly input
+    counts = scope_days.aggregate(days=scope_days.count(), stations=scope_days.station.nunique())
+    station_days, n_stations = counts.to_pyarrow().to_pylist()[0].values()
     if not got:
         label = scope.scope.replace("_", "-")
         return [dict(region=scope.scope, measure=m, value=None, state=Quality.MISSING, unit=c.unit,
@@ -94,13 +95,12 @@ def _counties_rows(sd, registry, scope: AirScope, measures, *, year, standard, c
         return [dict(region=scope.scope, measure=m, value=None, state=Quality.MISSING, unit=c.unit,
                      note=f"无县级站点数据 / no station of {_label(scope)} in the registry or data; files: {source}")
                 for m, c in measures]
-    state = Quality.MEASURED if all(c["complete"] for c in stats) else Quality.INCOMPLETE
-    note = f"mean of {len(stats)} counties ({', '.join(sorted(c['key'] for c in stats))}); files: {source}"
-    rows = []
-    for m, c in measures:
-        value = mean_rounded((s[c.statistic] for s in stats), 1)
-        rows.append(dict(region=scope.scope, measure=m, value=value, state=state, unit=c.unit, note=note))
-    return rows
+    state = Quality.MEASURED if all(s["complete"] for s in stats) else Quality.INCOMPLETE
+    note = f"mean of {len(stats)} counties ({', '.join(sorted(s['key'] for s in stats))}); files: {source}"
+    # one value per county (a few dozen rows at most), not a data path
+    return [dict(region=scope.scope, measure=m, value=mean_rounded((s[c.statistic] for s in stats), 1), state=state,
+                 unit=c.unit, note=note)
+            for m, c in measures]
 
 
 def plan_indicators(

@@ -99,6 +99,8 @@ def proportions(
         )
     )
     rates = rates.filter(rates.position < max_pollutants)
+    # the rate printed to 0.1 %, as the bulletins print it (地表水环境质量评价办法（试行）, 环办〔2011〕22号 [S];
+    # GB/T 8170-2008 §3.2 on the decimal value)
     labels = rates.mutate(label=rates.name_zh + "（" + round_half_even(rates.rate, 1).cast("string") + "%）")
     pollutants = labels.group_by(["key", "period"]).aggregate(
         rate_pollutants=labels.label.group_concat("、", order_by=labels.position)

@@ -162,7 +162,8 @@ def main_pollutants(
     (``priority`` in ``tables/items.csv``) first, then the worst class, then the larger 超标倍数; pH and DO,
     which have no 超标倍数, come after the items of their class that have one (Meili decision); Table 1
     order breaks remaining ties. At most ``max_items``, written as bulletins write them:
-    ``氨氮（1.3）、总磷（0.6）、化学需氧量（0.2）``.
+    ``氨氮（1.3）、总磷（0.6）、化学需氧量（0.2）``: 超标倍数 to ``multiple_decimals`` (default 1, as the bulletins
+    print it: 地表水环境质量评价办法（试行）, 环办〔2011〕22号 [S]), rounded by GB/T 8170-2008 §3.2.
 
     Returns ``keys + [main_pollutants]`` for keys with at least one candidate.
     """
