@@ -186,6 +186,11 @@ def test_gb18030_csv_with_chinese_headers(ws, tmp_path):
     assert r.new == 5
 
 
+def test_utf16_csv_with_a_bom_is_read_like_every_other_reader_reads_it(ws, tmp_path):
+    r = import_files(ws, [write_csv(tmp_path / "u16.csv", GOOD, encoding="utf-16")])
+    assert r.new == 5
+
+
 def test_reimport_corrected_value_gives_revision_2(ws, tmp_path):
     import_files(ws, [write_csv(tmp_path / "a.csv", GOOD)])
     again = import_files(ws, [write_csv(tmp_path / "a.csv", GOOD)])

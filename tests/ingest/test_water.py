@@ -144,3 +144,12 @@ def test_defect_15_underscored_numbers_are_not_values(tmp_path):
     with pytest.raises(WaterInputError) as err:
         read_samples(path)
     assert [(p.column, p.value) for p in err.value.problems] == [("do", "1_000"), ("tp", "9_7.5")]
+
+
+def test_full_width_digits_are_a_named_problem_not_a_silent_gap(tmp_path):
+    # the shared number grammar (meili.ingest.text) takes ASCII digits only; Python's \d took １２ and let it through
+    # as NaN, neither a value nor an error
+    path = write(tmp_path, "s.csv", "section,date,ph,do\nS1,2024-01-05,7.1,１２\n")
+    with pytest.raises(WaterInputError) as err:
+        read_samples(path)
+    assert [(p.kind, p.row, p.column, p.value) for p in err.value.problems] == [("non_numeric", 2, "do", "１２")]

@@ -35,6 +35,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from meili.errors import Collector, InputError, Problem, Text
+from meili.ingest.text import UNSIGNED_DECIMAL
 
 POLLUTANTS = ("so2", "no2", "co", "o3", "pm10", "pm25")
 CNEMC_TYPES = {"SO2": "so2", "NO2": "no2", "CO": "co", "O3": "o3", "PM10": "pm10", "PM2.5": "pm25"}
@@ -194,7 +195,7 @@ def _sql_text(value: object) -> str:
 
 #: A plain decimal number, unsigned (``12``, ``12.5``, ``.5``): the only text read as a concentration. DuckDB's
 #: ``TRY_CAST`` alone would also take ``1_000``, ``9_7.5``, ``1e3`` or ``  +5``.
-_DECIMAL = r"(\d+(\.\d*)?|\.\d+)"
+_DECIMAL = UNSIGNED_DECIMAL
 
 
 def _numeric(column: str) -> str:

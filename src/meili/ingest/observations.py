@@ -30,6 +30,7 @@ import pyarrow as pa
 from meili.errors import Text
 from meili.ingest.issues import KINDS, ObservationError, ObservationIssue
 from meili.ingest.templates import FIELDS, RawFile, read_file
+from meili.ingest.text import EXPONENT, UNSIGNED_DECIMAL
 from meili.observation import normalise_unit  # one spelling rule for reports and computations
 from meili.plan import Plan, PlanError, Regions, load_plan, load_regions
 
@@ -44,7 +45,7 @@ MAX_CELL_CHARS = 2000
 CONTROL_CHARACTERS = r"[\x00-\x1f\x7f-\x9f\x{2028}\x{2029}\x{202a}-\x{202e}\x{2066}-\x{2069}]"
 #: A number as a report may write it: plain decimal digits, optional sign, point and exponent (Excel shows
 #: 0.00001 as 1E-05). No digit separators (``1_000``, ``1,000``), no ``nan``/``inf``, no hex.
-PLAIN_NUMBER = r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?"
+PLAIN_NUMBER = rf"[+-]?{UNSIGNED_DECIMAL}{EXPONENT}?"
 #: A year: digits (``2023``; ``2023.0`` as another system may export it).
 PLAIN_YEAR = r"[0-9]+(\.0*)?"
 

@@ -21,6 +21,7 @@ import pyarrow.csv as pacsv
 
 from meili.errors import Problem, RequestError, Text
 from meili.ingest.issues import ObservationIssue
+from meili.ingest.text import ENCODINGS, UndecodableText, decode_csv
 from meili.observation import OBSERVATION_COLUMNS
 
 #: The long format's columns, in order: the observation columns (:mod:`meili.observation`), then ``provisional``.
@@ -117,28 +118,12 @@ def _columns_table(columns: dict[str, list | pa.Array], rows: pa.Array | list, s
 
 # --- CSV -----------------------------------------------------------------------------------------------------
 
-def _decode(data: bytes) -> tuple[bytes, str]:
-    """UTF-8 bytes of a CSV in UTF-8 (with or without BOM) or GB18030 (what Excel on Chinese Windows saves)."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        return data, data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    text = data.decode("gb18030")  # raises UnicodeDecodeError when it is neither
-    return text.encode("utf-8"), text
-
-
 def read_csv(path: Path, data: bytes, sha256: str) -> RawFile:
     file = str(path)
-    if b"\x00" in data[:65536]:
-        return RawFile(path, sha256, None, [_unreadable(file, Text("二进制文件，不是 CSV", "a binary file, not CSV text"))])
     try:
-        data, text = _decode(data)
-    except UnicodeDecodeError as e:
-        return RawFile(path, sha256, None, [_unreadable(
-            file, Text(f"编码既不是 UTF-8 也不是 GB18030（第 {e.start} 字节：{e.reason}）",
-                       f"encoding is neither UTF-8 nor GB18030 ({e.reason} at byte {e.start})"))])
+        data, text = decode_csv(data)
+    except UndecodableText as e:
+        return RawFile(path, sha256, None, [_unreadable(file, e.why)])
     try:
         header = next(csv.reader(io.StringIO(text, newline="")), [])
     except csv.Error as e:
@@ -228,8 +213,8 @@ def _read_csv_slow(path: Path, text: str, sha256: str, found: dict[str, int], wi
 
 def _unreadable(file: str, why: Text) -> ObservationIssue:
     return ObservationIssue("unreadable_file", file=file, detail=why,
-                            expected=Text(".csv（UTF-8 或 GB18030）、.xlsx 或 .parquet 文件",
-                                          "a .csv (UTF-8 or GB18030), .xlsx or .parquet file"))
+                            expected=Text(f".csv（{ENCODINGS.zh}）、.xlsx 或 .parquet 文件",
+                                          f"a .csv ({ENCODINGS.en}), .xlsx or .parquet file"))
 
 
 # --- Excel ---------------------------------------------------------------------------------------------------

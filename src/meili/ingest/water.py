@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from meili.errors import Collector, InputError, Problem, Text
+from meili.ingest.text import ENCODINGS, EXPONENT, UNSIGNED_DECIMAL, UndecodableText, decode_csv
 from meili.standards.water.tables import all_items, class_names, class_rank_of
 
 SAMPLE_KEY_COLUMNS = ("section", "date")
@@ -53,7 +54,8 @@ NATIONAL_COLUMNS = {
 }
 NATIONAL_KEYS = ("省份", "流域", "断面名称", "监测时间", "水质类别")
 NATIONAL_NO_DATA = ("*", "--", "-", "")
-_NUMBER = r"^\s*((?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(L?)\s*$"
+#: A value cell: a plain number (exponent allowed) and, for a value below the detection limit, ``L`` (``0.01L``).
+_NUMBER = rf"^\s*({UNSIGNED_DECIMAL}{EXPONENT}?)\s*(L?)\s*$"
 #: Problems kept per check (every one is counted; the message shows the first :data:`meili.errors.SHOWN`).
 MAX_PROBLEMS = 1000
 
@@ -116,44 +118,25 @@ def _raise(problems: Collector) -> None:
     problems.raise_if_any(WaterInputError)
 
 
-_READABLE = Text("UTF-8、GB18030 或带 BOM 的 UTF-16 编码的 CSV，或 Parquet 文件",
-                 "a CSV file in UTF-8, GB18030 or UTF-16 with a BOM, or a Parquet file")
+_READABLE = Text(f"{ENCODINGS.zh} 编码的 CSV，或 Parquet 文件", f"a CSV file in {ENCODINGS.en}, or a Parquet file")
 
 
 def _unreadable(path: Path, zh: str, en: str) -> WaterInputError:
     return WaterInputError(Problem("unreadable_file", file=str(path), detail=Text(zh, en), expected=_READABLE))
 
 
-def _decode(path: Path, data: bytes) -> str:
-    """A CSV's text: UTF-8 (with or without BOM), UTF-16 with a BOM, or GB18030 (what Excel on Chinese Windows
-    saves, as ``data import`` reads it); anything else is an error naming the file."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError as e:
-            raise _unreadable(path, f"UTF-16 文本无法解码（第 {e.start} 字节）",
-                              f"UTF-16 text that cannot be decoded (byte {e.start})") from None
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    if b"\x00" in data[:65536]:
-        raise _unreadable(path, "二进制文件，不是 CSV 文本", "a binary file, not CSV text")
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError as e:
-            error = e
-    raise _unreadable(path, f"编码既不是 UTF-8 也不是 GB18030（第 {error.start} 字节）",
-                      f"encoding is neither UTF-8 nor GB18030 (byte {error.start})")
-
-
-def _read_text(path: Path) -> str:
+def _read_text(path: Path) -> tuple[bytes, str]:
+    """A CSV as ``(UTF-8 bytes, text)`` in any of the encodings every reader accepts
+    (:func:`meili.ingest.text.decode_csv`); anything else is an error naming the file."""
     try:
-        return _decode(path, path.read_bytes())
+        return decode_csv(path.read_bytes())
+    except UndecodableText as e:
+        raise _unreadable(path, e.why.zh, e.why.en) from None
     except OSError as exc:
         raise _unreadable(path, f"无法读取：{exc}", f"cannot read: {exc}") from None
 
 
-def _csv_frame(path: Path, text: str) -> pd.DataFrame:
+def _csv_frame(path: Path, data: bytes, text: str) -> pd.DataFrame:
     """Every cell of a CSV as text (pyarrow's parser, no Python loop over rows); the header's cells stripped. A
     repeated column name, or a row with fewer or more cells than the header (a truncated last line), is an error
     naming the file and the row."""
@@ -172,7 +155,7 @@ def _csv_frame(path: Path, text: str) -> pd.DataFrame:
         return "skip"
 
     table = pacsv.read_csv(
-        io.BytesIO(text.encode("utf-8")),
+        io.BytesIO(data),
         read_options=pacsv.ReadOptions(column_names=cols, skip_rows=1, use_threads=False),
         parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid, newlines_in_values=True),
         convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in cols}, strings_can_be_null=False))
@@ -200,7 +183,7 @@ def _read_strings(path: Path) -> tuple[pd.DataFrame, str]:
             frame = pd.read_parquet(path).astype("string").fillna("").astype(object)
             frame.columns = [str(c).strip() for c in frame.columns]
             return frame, "parquet"
-        frame = _csv_frame(path, _read_text(path))
+        frame = _csv_frame(path, *_read_text(path))
     except WaterInputError:
         raise
     except (pd.errors.ParserError, ValueError, OSError, ArithmeticError, pa.ArrowException, csv.Error) as exc:
@@ -245,7 +228,10 @@ def read_samples(path: str | Path, sections: pa.Table | None = None) -> WaterDat
     With a registry (``sections``), a section it does not list is an error.
     """
     path = Path(path)
-    frame, kind = _read_strings(path)
+    return _samples(path, *_read_strings(path), sections)
+
+
+def _samples(path: Path, frame: pd.DataFrame, kind: str, sections: pa.Table | None) -> WaterData:
     _missing_columns(path, kind, [c for c in SAMPLE_KEY_COLUMNS if c not in frame.columns],
                      Text("列 section,date,<参数>", "the columns section,date,<parameters>"))
     frame = frame.assign(row=_row_numbers(frame, kind))
@@ -362,7 +348,10 @@ def is_national_table(path: str | Path) -> bool:
     path = Path(path)
     if path.suffix.lower() != ".csv" or not path.is_file():
         return False
-    header = _read_text(path).split("\n", 1)[0]  # decoded as every water CSV is (an error names the file)
+    return _is_national_header(_read_text(path)[1].split("\n", 1)[0])  # decoded as every water CSV is
+
+
+def _is_national_header(header: str) -> bool:
     return all(key in header for key in NATIONAL_KEYS)
 
 
@@ -378,7 +367,10 @@ def read_national_table(path: str | Path, year: int, sections: pa.Table | None =
     kept with a null time (they count for the published-class comparison, not for period means).
     """
     path = Path(path)
-    frame, kind_of_file = _read_strings(path)
+    return _national(path, *_read_strings(path), year, sections)
+
+
+def _national(path: Path, frame: pd.DataFrame, kind_of_file: str, year: int, sections: pa.Table | None) -> WaterData:
     _missing_columns(path, kind_of_file, [c for c in (*NATIONAL_KEYS, *NATIONAL_COLUMNS) if c not in frame.columns],
                      Text("国家地表水自动站数据表的列", "the columns of the national automatic stations' table"))
     frame = frame.assign(row=_row_numbers(frame, kind_of_file))
@@ -451,9 +443,11 @@ def override_sections(derived: pa.Table, registry: pa.Table) -> pa.Table:
 def read_water_input(path: str | Path, *, year: int | None = None, sections_path: str | Path | None = None) -> WaterData:
     """Read any water input: the national table (needs ``year``) or a samples table, with an optional registry."""
     sections = read_sections(sections_path) if sections_path is not None else None
-    if is_national_table(path):
+    path = Path(path)
+    frame, kind = _read_strings(path)  # once: the header decides which table it is (as is_national_table does)
+    if path.suffix.lower() == ".csv" and _is_national_header(",".join(frame.columns)):
         if year is None:
             raise WaterInputError(Problem("missing_parameter", file=str(path), column="year", detail=Text(
                 "国家自动站数据的监测时间没有年份，需要给出年份", "the national table's times have no year: the year is needed")))
-        return read_national_table(path, year, sections)
-    return read_samples(path, sections)
+        return _national(path, frame, kind, year, sections)
+    return _samples(path, frame, kind, sections)
