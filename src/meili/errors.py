@@ -82,11 +82,11 @@ class Problem:
     def where(self, lang: Lang = "both") -> str:
         parts = [self.file] if self.file else []
         if self.sheet:
-            parts.append(_pick(lang, f"工作表 {self.sheet}", f"sheet {self.sheet}"))
+            parts.append(_pick(lang, f"工作表 {self.sheet}", f"sheet {self.sheet}", both=f"工作表 sheet {self.sheet}"))
         if self.row is not None:
             parts.append(_pick(lang, f"第 {self.row} 行", f"row {self.row}"))
         if self.column:
-            parts.append(_pick(lang, f"列 {self.column}", f"column {self.column}"))
+            parts.append(_pick(lang, f"列 {self.column}", f"column {self.column}", both=f"列 column {self.column}"))
         return ", ".join(parts)
 
     @property

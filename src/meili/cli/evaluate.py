@@ -7,9 +7,7 @@ from typing import Annotated
 
 import typer
 
-from meili.app.choices import (  # RANK_METHODS: for --help and a test against the engine
-    RankMethod,
-)
+from meili.app.choices import RANK_METHODS, RankMethod
 from meili.cli._common import OutputFormat, WorkspaceOption, column_labels, for_display, meili_app, write_rows
 
 #: Columns of ``meili evaluate`` in csv/json (every explaining input), and the shorter set shown as a table.
@@ -66,7 +64,7 @@ def rank(
     plan: PlanOpt = "ganzhou",
     year: YearOpt = ...,  # type: ignore[assignment]
     method: Annotated[RankMethod, typer.Option(
-        "--method", help="方法 / method: efficacy = 功效系数法, progress = 进展.")] = RankMethod.efficacy,
+        "--method", help=f"方法 / method ({' | '.join(RANK_METHODS)}): efficacy = 功效系数法, progress = 进展.")] = RankMethod.efficacy,
     region: RegionOpt = None,
     previous_year: Annotated[int | None, typer.Option(
         "--previous-year", help="排名变化对比年 / year the rank change is measured from (default: year − 1).")] = None,
