@@ -165,7 +165,7 @@ def test_writes_of_several_threads_run_one_at_a_time_in_order(tmp_path):
     assert all((r.new, r.revised, r.unchanged) == (50, 0, 0) for r in results.values())
     imps = ws.imports().to_pylist()
     assert [(i["id"], i["file"]) for i in imps] == sorted((r.import_id, [f"t{k}.csv"]) for k, r in results.items())
-    assert ws.store.counts() == {"imports": 4, "observations": 200}
+    assert ws.store.counts() == {"imports": 4, "observations": 200, "results": 0, "releases": 0}
 
 
 def test_a_write_upgrades_the_read_only_connection_after_reads_finish(tmp_path):

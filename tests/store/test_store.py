@@ -11,7 +11,7 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from meili.store import Origin, StoreError, init_workspace, open_workspace
+from meili.store import SCHEMA_VERSION, Origin, StoreError, init_workspace, open_workspace
 from meili.store.duckdb_store import DuckDBStore
 from tests.helpers import REPO
 
@@ -245,7 +245,7 @@ def test_query_is_read_only(tmp_path):
     assert ws.query("SELECT count(*) AS n FROM current_observations WHERE year = ?", [2022]).to_pylist() == [{"n": 3}]
     with pytest.raises(duckdb.Error):  # the file is open read-only for a pure read
         ws.query("DELETE FROM observations")
-    assert ws.store.counts() == {"imports": 1, "observations": 3}
+    assert ws.store.counts() == {"imports": 1, "observations": 3, "results": 0, "releases": 0}
 
 
 # The store's DDL as version 1 (schema_version 1) wrote it: imports.file and sha256 comma-joined, no actor/state.
@@ -298,7 +298,7 @@ def test_a_version_1_store_is_migrated_on_open(tmp_path, first):
     assert imps[:2] == [(1, ["a.csv", "b.xlsx"], ["aa", "bb"], "meili data import a.csv b.xlsx", "unknown",
                          "approved", 2),
                         (3, ["c.csv"], [], "meili air indicators", "unknown", "approved", 1)]
-    assert ws.query("SELECT value FROM meta WHERE key = 'schema_version'").to_pylist() == [{"value": "2"}]
+    assert ws.query("SELECT value FROM meta WHERE key = 'schema_version'").to_pylist() == [{"value": str(SCHEMA_VERSION)}]
     cur = ws.query("SELECT * EXCLUDE (imported_at) FROM current_observations ORDER BY ALL").to_pylist()
     if first == "read":
         assert [tuple(r.values()) for r in cur] == old_history

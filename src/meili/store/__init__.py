@@ -13,7 +13,9 @@ What an engine implements is the :class:`~meili.store.protocol.Store` protocol; 
 
 from meili.store.model import IMPORT_STATES, OUTPUT_COLUMNS, ImportResult, Origin, StoreBusyError, StoreError
 from meili.store.protocol import SCHEMA_VERSION, Store
+from meili.store.results import RELEASE_TABLES, RESULT_COLUMNS, RESULT_DOMAINS, RESULT_SCOPES
 from meili.store.workspace import Workspace, init_workspace, open_workspace
 
-__all__ = ["IMPORT_STATES", "OUTPUT_COLUMNS", "SCHEMA_VERSION", "ImportResult", "Origin", "Store", "StoreBusyError",
+__all__ = ["IMPORT_STATES", "OUTPUT_COLUMNS", "RELEASE_TABLES", "RESULT_COLUMNS", "RESULT_DOMAINS", "RESULT_SCOPES",
+           "SCHEMA_VERSION", "ImportResult", "Origin", "Store", "StoreBusyError",
            "StoreError", "Workspace", "init_workspace", "open_workspace"]

@@ -21,7 +21,18 @@ rest of Meili call only these methods:
 ``imports() -> pa.Table``
     One row per write: id, file (list), sha256 (list), producer, actor, state, time, rows, new, revised, unchanged.
 ``counts() -> dict``
-    ``{"imports": n, "observations": n}``.
+    ``{"imports": n, "observations": n, "results": n, "releases": n}``.
+``write_results(table, origin, dry_run=False) -> ImportResult``
+    Record computed air/water results (:mod:`meili.store.results`) in one transaction, with the same revision rule
+    as ``write`` on the key (domain, scope, code, year, month, metric) and one ``imports`` row.
+``current_results(domain=, scope=, code=, year=)`` / ``history_results(…)`` -> pa.Table
+    The latest revision per result key / every revision; columns :data:`meili.store.results.RESULT_COLUMNS`.
+``publish(build, actor=, note=, time=) -> dict``
+    The next release, in one transaction under the writer lock: the current observations and results, what
+    ``build(observations, results)`` returns for the other tables, the revisions against the previous release,
+    and a ``releases`` row (number, created_at, actor, note, counts as JSON, digest, data_digest), which it returns.
+``releases(number=None) -> list[dict]`` / ``release_table(number, name) -> pa.Table``
+    The releases (or one), and a table of one release in its deterministic order. Releases are insert-only.
 ``query(sql, params=()) -> pa.Table``
     A read-only query over the tables ``observations``, ``imports`` and the view ``current_observations``, on a
     consistent snapshot (anything it would change is rolled back). Plain SQL (``SELECT … WHERE x = ?``) runs on
@@ -39,7 +50,7 @@ step will write ``pending`` imports and decide them later.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
@@ -48,7 +59,7 @@ if TYPE_CHECKING:
     from meili.store.model import ImportResult, Origin
 
 #: The schema every engine creates; older stores are migrated on open.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 @runtime_checkable
@@ -72,3 +83,18 @@ class Store(Protocol):
     def counts(self) -> dict[str, int]: ...
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> pa.Table: ...
+
+    def write_results(self, table: pa.Table, origin: Origin, dry_run: bool = False) -> ImportResult: ...
+
+    def current_results(self, domain: str | None = None, scope: str | None = None, code: str | None = None,
+                        year: int | None = None) -> pa.Table: ...
+
+    def history_results(self, domain: str | None = None, scope: str | None = None, code: str | None = None,
+                        year: int | None = None) -> pa.Table: ...
+
+    def publish(self, build: Callable[[pa.Table, pa.Table], dict[str, pa.Table]], *, actor: str,
+                note: str | None, time: Any) -> dict: ...
+
+    def releases(self, number: int | None = None) -> list[dict]: ...
+
+    def release_table(self, number: int, name: str) -> pa.Table: ...

@@ -84,6 +84,20 @@ class Workspace:
         unchanged."""
         return self.store.imports()
 
+    def write_results(self, table: pa.Table, origin: Origin, dry_run: bool = False) -> ImportResult:
+        """Record computed air/water results in one transaction (:mod:`meili.store.results`)."""
+        return self.store.write_results(table, origin, dry_run=dry_run)
+
+    def current_results(self, domain: str | None = None, scope: str | None = None, code: str | None = None,
+                        year: int | None = None) -> pa.Table:
+        """The latest revision of each recorded result."""
+        return self.store.current_results(domain=domain, scope=scope, code=code, year=year)
+
+    def history_results(self, domain: str | None = None, scope: str | None = None, code: str | None = None,
+                        year: int | None = None) -> pa.Table:
+        """Every revision of each recorded result, oldest first per key."""
+        return self.store.history_results(domain=domain, scope=scope, code=code, year=year)
+
     def query(self, sql: str, params: Sequence[Any] = ()) -> pa.Table:
         """A read-only SQL query over ``observations``, ``imports`` and ``current_observations`` (one snapshot)."""
         return self.store.query(sql, params)
