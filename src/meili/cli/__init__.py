@@ -47,3 +47,4 @@ from meili.cli import water as _water; app.add_typer(_water.app, name="water")  
 from meili.cli import air as _air; app.add_typer(_air.app, name="air")  # noqa: E402, E702, I001
 from meili.cli import data as _data; app.add_typer(_data.app, name="data"); app.command("init")(_data.init)  # noqa: E402, E702, I001
 from meili.cli import evaluate as _ev; app.command("evaluate")(_ev.evaluate); app.command("rank")(_ev.rank)  # noqa: E402, E702, I001
+from meili.cli import portal as _portal; app.add_typer(_portal.app, name="portal"); app.command("serve")(_portal.serve)  # noqa: E402, E702, I001
