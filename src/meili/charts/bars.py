@@ -89,7 +89,7 @@ def county_bars(
     base = alt.Chart(alt.Data(values=data)).encode(
         y=alt.Y("axis_label:N", sort=order, title=None, axis=alt.Axis(labelLimit=200, ticks=False)),
     )
-    x_title = with_unit(header, unit)
+    x_title = with_unit(header, unit, lang)
     bars = base.mark_bar(height={"band": 0.75}).encode(
         x=alt.X("v:Q", title=x_title),
         color=alt.condition("datum.marked", alt.value(VERMILION), alt.value(BLUE)),

@@ -132,8 +132,11 @@ def get(obj: Any, *names: str, default: Any = None) -> Any:
     return default
 
 
-def with_unit(name: str, unit: str | None) -> str:
-    return f"{name}（{unit}）" if unit else name
+def with_unit(name: str, unit: str | None, lang: Lang) -> str:
+    """A header with its unit: 数值（μg/m³） in Chinese, value (μg/m³) in English."""
+    if not unit:
+        return name
+    return f"{name} ({unit})" if lang == "en" else f"{name}（{unit}）"
 
 
 def data_path(*parts: str) -> Path:

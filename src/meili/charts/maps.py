@@ -225,7 +225,7 @@ def choropleth(
     table += [{"adcode": n["adcode"], "name": n["name"], value: None, "note": note_no_data}
               for n in no_data if n["adcode"] not in row_by_code]
     columns = [("adcode", t("区划代码", "code", lang)), ("name", catalog_label("columns", "region_name", lang)),
-               (value, with_unit(t("数值", "value", lang), unit)), ("note", t("说明", "note", lang))]
+               (value, with_unit(t("数值", "value", lang), unit, lang)), ("note", t("说明", "note", lang))]
 
     name = pick(title, lang) or t("分级统计图", "choropleth", lang)
     u = f" {unit}" if unit else ""

@@ -23,7 +23,20 @@ from typing import Any
 
 import altair as alt
 
-from meili.charts.base import BLUE, GREY, TEXT, VERMILION, WIDTH, Chart, check_lang, fmt, get, pick, t
+from meili.charts.base import (
+    BLUE,
+    GREY,
+    TEXT,
+    VERMILION,
+    WIDTH,
+    Chart,
+    check_lang,
+    fmt,
+    get,
+    pick,
+    t,
+    with_unit,
+)
 from meili.i18n import Lang
 from meili.i18n import label as catalog_label
 
@@ -223,7 +236,7 @@ def measure_chart(
         note = lab or t(f"{tg['year']}目标：无", f"{tg['year']} target: none", lang)
         table.append({"year": tg["year"], "value": value, "kind": target_kind, "note": note})
     columns = [("year", catalog_label("columns", "year", lang)),
-               ("value", f"{t('数值', 'value', lang)}{f'（{unit}）' if unit else ''}"),
+               ("value", with_unit(t("数值", "value", lang), unit, lang)),
                ("kind", t("类型", "type", lang)), ("note", t("说明", "note", lang))]
     name = pick(title, lang) or t("测度", "measure", lang)
     u = f" {unit}" if unit else ""
