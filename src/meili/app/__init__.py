@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     import ibis.expr.types as ir
     import pyarrow as pa
 
+    from meili.app.releases import RecordResult, Release, ReleaseInfo
     from meili.plan import Plan, Regions
     from meili.store import ImportResult, Workspace
 
@@ -509,6 +510,84 @@ class Meili:
         result, missing = record_computed(self.workspace, rows, [Path(p) for p in inputs], producer,
                                           dry_run=dry_run, actor=self.actor)
         return IndicatorRun(rows, result, missing)
+
+
+    # --- recorded results and releases (meili.app.releases) -------------------------------------------------
+    def record_air(self, air: AirInput, year: int, *, standard: str = "auto", o3_order: str = "station_mda8",
+                   producer: str = "meili air record") -> RecordResult:
+        """Record ``year``'s HJ 663 values (per station, city, county and group the registry allows; the year and
+        each month) in the workspace, in one transaction with the input files' provenance. Unchanged values add
+        nothing; changed ones a revision."""
+        from meili.app import releases
+
+        air.require_year(year)
+        rows, notes = releases.air_results(self, air, year, standard=standard, o3_order=o3_order)
+        for note in notes:
+            self.hooks.note(note)
+        return releases.record(self, "air", year, rows, list(air.files), producer, notes)
+
+    def record_water(self, data, year: int, *, files: Sequence[str | Path] | None = None,
+                     producer: str = "meili water record") -> RecordResult:
+        """Record ``year``'s GB 3838 classes per section (year and months), and per county and for all sections the
+        shares, 水质状况 and CWQI rank, in one transaction. ``files``: the inputs for provenance (default: the
+        input named by ``data``)."""
+        from meili.app import releases
+
+        self._water_year(data, year)
+        rows, notes = self.hooks.run("计算 / computing", lambda: releases.water_results(self, data, year))
+        for note in notes:
+            self.hooks.note(note)
+        inputs = [Path(f) for f in (files if files is not None else [data.source])]
+        return releases.record(self, "water", year, rows, inputs, producer, notes)
+
+    def results(self, domain: str | None = None, *, year: int | None = None, scope: str | None = None,
+                code: str | None = None) -> pa.Table:
+        """The current revision of each recorded result (columns :data:`meili.store.RESULT_COLUMNS`)."""
+        from meili.store import RESULT_DOMAINS, RESULT_SCOPES
+
+        for column, value, allowed in (("domain", domain, RESULT_DOMAINS), ("scope", scope, RESULT_SCOPES)):
+            if value is not None and value not in allowed:
+                raise RequestError(Problem("invalid_choice", column=column, value=str(value),
+                                           expected=" | ".join(allowed)))
+        return self.workspace.current_results(domain=domain, scope=scope, code=code, year=year)
+
+    def result_history(self, domain: str | None = None, *, year: int | None = None, scope: str | None = None,
+                       code: str | None = None) -> pa.Table:
+        """Every revision of each recorded result, oldest first per key."""
+        return self.workspace.history_results(domain=domain, scope=scope, code=code, year=year)
+
+    def publish(self, note: str | None = None) -> ReleaseInfo:
+        """Publish the next release: freeze the current observations and results, the evaluations (milestones
+        2025 and 2035), rankings (both methods) and summaries of every plan and year with observations, and the
+        revisions against the previous release — in one transaction, under the store's writer lock."""
+        from datetime import UTC, datetime
+
+        from meili.app import releases
+
+        notes: list[str] = []
+        row = self.workspace.store.publish(lambda observations, _results: releases.build_release(
+            self, observations, notes), actor=self.actor, note=note, time=datetime.now(UTC))
+        for text in notes:
+            self.hooks.note(text)
+        return releases.ReleaseInfo.from_row(row)
+
+    def releases(self) -> list[ReleaseInfo]:
+        """Every release, oldest first."""
+        from meili.app.releases import ReleaseInfo
+
+        return [ReleaseInfo.from_row(r) for r in self.workspace.store.releases()]
+
+    def release(self, number: int | None = None) -> Release:
+        """Release ``number`` (None: the latest); :class:`NotFoundError` when there is none. Reads only."""
+        from meili.app.releases import Release, ReleaseInfo, no_release
+
+        if number is None:
+            rows = self.workspace.store.releases()[-1:]
+        else:
+            rows = self.workspace.store.releases(number)
+        if not rows:
+            raise no_release(number, [] if number is None else [r.number for r in self.releases()])
+        return Release(self.workspace, ReleaseInfo.from_row(rows[0]))
 
 
 _counter = itertools.count()

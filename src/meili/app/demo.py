@@ -1,7 +1,8 @@
 """The main job on the bundled example, as steps a front door runs one by one and shows.
 
 plans → a workspace with the example reports → air measures 16/17 from real hourly data → water measures 18/19
-from monthly samples → the evaluation of a year against its milestone and the county ranking.
+from monthly samples → the evaluation of a year against its milestone and the county ranking → the air and water
+results recorded (Ganzhou 2019; the example sections 2023–2024) → release 1 (or the next) published.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from meili.errors import NotFoundError, Problem, RequestError, Text
 if TYPE_CHECKING:
     import pyarrow as pa
 
-    from meili.app import IndicatorRun, Meili
+    from meili.app import AirInput, IndicatorRun, Meili
+    from meili.app.releases import RecordResult, ReleaseInfo
     from meili.store import ImportResult
 
 
@@ -29,6 +31,8 @@ class DemoResult:
     water: IndicatorRun | None = None
     summary: pa.Table | None = None
     ranking: pa.Table | None = None
+    results: list[RecordResult] | None = None
+    release: ReleaseInfo | None = None
 
 
 def examples_dir() -> Path:
@@ -72,13 +76,45 @@ def load_reports(app: Meili) -> ImportResult:
     return result
 
 
-def air_measures(app: Meili) -> IndicatorRun:
-    """Measures 16.1/17.1 of 中心城区 from the real hourly data of Ganzhou 2019, recorded in the workspace."""
+#: The example's air year and water years (what the bundled files cover).
+AIR_YEAR = 2019
+WATER_YEARS = (2023, 2024)
+
+
+def read_air(app: Meili) -> AirInput:
+    """The real hourly data of Ganzhou 2019 with its station registry, read once for the demo's air steps."""
     examples = examples_dir()
-    hourly_file = examples / "air" / "ganzhou-2019-hourly.parquet"
-    air = app.read_air([hourly_file], stations=examples / "air" / "ganzhou-stations.csv")
-    rows = app.air_indicators(air, year=2019, sources=[hourly_file.name])
+    return app.read_air([examples / "air" / "ganzhou-2019-hourly.parquet"],
+                        stations=examples / "air" / "ganzhou-stations.csv")
+
+
+def air_measures(app: Meili, air: AirInput | None = None) -> IndicatorRun:
+    """Measures 16.1/17.1 of 中心城区 from the real hourly data of Ganzhou 2019, recorded in the workspace."""
+    air = air if air is not None else read_air(app)
+    hourly_file = air.files[0]
+    rows = app.air_indicators(air, year=AIR_YEAR, sources=[hourly_file.name])
     return app.record_indicators(rows, [hourly_file], "meili demo: air indicators")
+
+
+def water_files() -> tuple[Path, Path]:
+    examples = examples_dir()
+    return examples / "water" / "samples.csv", examples / "water" / "sections.csv"
+
+
+def recorded_results(app: Meili, air: AirInput | None = None) -> list[RecordResult]:
+    """The air results of Ganzhou 2019 and the water results of the example sections 2023–2024, recorded."""
+    air = air if air is not None else read_air(app)
+    runs = [app.record_air(air, AIR_YEAR, producer="meili demo: air results")]
+    samples_file, sections_file = water_files()
+    data = app.read_water(samples_file, sections=sections_file)
+    runs += [app.record_water(data, year, files=[samples_file, sections_file], producer="meili demo: water results")
+             for year in WATER_YEARS]
+    return runs
+
+
+def publish(app: Meili) -> ReleaseInfo:
+    """Publish the workspace's next release (release 1 on a new demo workspace)."""
+    return app.publish(note="meili demo")
 
 
 def water_measures(app: Meili, year: int) -> IndicatorRun:

@@ -287,3 +287,19 @@ def print_indicator_run(run, root: Path) -> None:
         console.print(f"未能计算、未写入 {run.missing.num_rows} 行 / not computed, not written: "
                       f"{count(run.missing.num_rows, 'row')}")
     console.print(f"{root}: {run.result.summary()}", highlight=False)
+
+
+def print_record_result(run, root: Path) -> None:
+    """What ``meili air|water record`` recorded: rows per scope and period, notes, the store's counts."""
+    import pyarrow.compute as pc
+
+    rows = run.rows
+    for scope in dict.fromkeys(rows["scope"].to_pylist()):
+        part = rows.filter(pc.equal(rows["scope"], scope))
+        codes = len(set(part["code"].to_pylist()))
+        monthly = part["month"].length() - part["month"].null_count
+        console.print(f"  {scope:<8} {codes:>4} 个 / keys, {part.num_rows:>6} 个结果 / results "
+                      f"({monthly} 月度 / monthly)", highlight=False)
+    for note in run.notes:
+        console.print(f"  {note}", highlight=False)
+    console.print(f"{root}: {run.summary()}", highlight=False)

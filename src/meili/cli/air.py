@@ -30,6 +30,7 @@ from meili.cli._common import (
     meili_app,
     output_file_callback,
     print_indicator_run,
+    print_record_result,
     with_progress,
 )
 from meili.cli._common import err_console as console
@@ -174,3 +175,22 @@ def indicators(
                               sources=inputs)
     run = app.record_indicators(rows, air.files, "meili air indicators", dry_run=dry_run, output=output)
     print_indicator_run(run, app.workspace.root)
+
+
+@app.command()
+def record(
+    inputs: list[str] = INPUTS,
+    stations: Path | None = STATIONS,
+    year: int = typer.Option(..., "--year", help="年份 / year"),
+    standard: AirStandard = STANDARD,
+    o3_order: AirO3Order = O3_ORDER,
+    fmt: AirFormat | None = FORMAT,
+    time_label: AirTimeLabel = TIME_LABEL,
+    drop: bool = DROP,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """记录年度与月度结果 / record the year's and each month's HJ 663 results (per station, city, county, group)."""
+    app = meili_app(workspace)
+    air = _read(app, inputs, stations, fmt, time_label, drop)
+    run = app.record_air(air, year, standard=standard.value, o3_order=o3_order.value)
+    print_record_result(run, app.workspace.root)

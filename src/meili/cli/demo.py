@@ -19,7 +19,8 @@ def demo(
     force: Annotated[bool, typer.Option(
         "--force", help="允许写入已有非演示数据的工作区 / run on a workspace that holds other data")] = False,
 ) -> None:
-    """演示 / Run the main job on the bundled example: plans, data, air and water measures, evaluation, ranking."""
+    """演示 / Run the main job on the bundled example: plans, data, air and water measures, evaluation, ranking,
+    recorded results and release 1."""
     from meili.app import demo as steps
 
     steps.examples_dir()
@@ -27,7 +28,7 @@ def demo(
     steps.check_workspace(root, force)
     app = meili_app(root)
     province, city = app.plan("jiangxi"), app.plan("ganzhou")
-    step = _steps(5)
+    step = _steps(7)
 
     step("规划 / plans")
     console.print(f"  {province.title}: {len(province.categories)} 样板, milestones "
@@ -39,7 +40,8 @@ def demo(
     console.print(f"  {steps.load_reports(app).summary()}", highlight=False)
 
     step("空气质量 16.1/17.1：真实小时数据 / air quality from real hourly data (赣州 2019)")
-    air = steps.air_measures(app)
+    air_input = steps.read_air(app)
+    air = steps.air_measures(app, air_input)
     for r in air.rows.to_pylist():
         if r["value"] is not None:
             console.print(f"  {r['measure']} 中心城区 2019 = {r['value']:g} {r['unit']} "
@@ -58,9 +60,23 @@ def demo(
     summary, ranking = steps.evaluation(app, year)
     _print_summary(summary, app.region_name(city.region))
     _print_ranking(ranking, year)
+
+    step("记录空气与水质结果 / air and water results recorded (赣州 2019; sections 2023–2024)")
+    for run in steps.recorded_results(app, air_input):
+        city = [r for r in run.rows.to_pylist() if r["month"] is None and (
+            (r["scope"], r["metric"]) in {("city", "pm25"), ("city", "good_rate"), ("city", "composite_index"),
+                                          ("all", "share_class_1_3"), ("all", "cwqi")})]
+        shown = ", ".join(f"{r['metric']} {r['value']:.4g}" for r in city if r["value"] is not None)
+        console.print(f"  {run.domain} {run.year}: {shown} — {run.summary()}", highlight=False)
+
+    step("发布 / publish the release the portal serves")
+    release = steps.publish(app)
+    console.print(f"  发布 / release {release.number}: " + ", ".join(f"{k} {v}" for k, v in release.counts.items()),
+                  highlight=False)
     console.print(f"\n工作区 / workspace: {root}\n  meili evaluate --plan ganzhou --year {year} -w {root}\n"
                   f"  meili rank --plan ganzhou --year {year} --method progress -w {root}\n"
-                  f"  meili data history --region 中心城区 --measure 16.1 -w {root}", highlight=False)
+                  f"  meili data history --region 中心城区 --measure 16.1 -w {root}\n"
+                  f"  meili publish -w {root} --note …", highlight=False)
 
 
 def _steps(total: int):

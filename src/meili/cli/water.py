@@ -18,6 +18,7 @@ from meili.cli._common import (
     meili_app,
     output_file_callback,
     print_indicator_run,
+    print_record_result,
 )
 from meili.i18n import count
 
@@ -139,3 +140,14 @@ def indicators_command(input: InputArg, sections: SectionsOpt = None,
     inputs = [Path(input)] + ([Path(sections)] if sections else [])
     run = app.record_indicators(rows, inputs, "meili water indicators", dry_run=dry_run, output=output)
     print_indicator_run(run, app.workspace.root)
+
+
+@app.command("record")
+def record_command(input: InputArg, year: YearReqOpt, sections: SectionsOpt = None,
+                   workspace: WorkspaceOption = None) -> None:
+    """记录水质结果 / Record the year's section classes (year and months), and per county and for all sections the
+    class shares, 水质状况 and CWQI rank, in the workspace."""
+    app = meili_app(workspace)
+    data = _read(app, input, sections, year)
+    run = app.record_water(data, year, files=[Path(input)] + ([Path(sections)] if sections else []))
+    print_record_result(run, app.workspace.root)
