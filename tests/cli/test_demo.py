@@ -12,12 +12,24 @@ def test_demo_runs_the_pipeline_end_to_end(tmp_path):
     result = CliRunner().invoke(app, ["demo", "--workspace", str(tmp_path / "ws")])
     assert result.exit_code == 0, result.output
     out = result.output
-    assert "56 测度 measures" in out and "[5/5]" in out
+    assert "56 测度 measures" in out and "[7/7]" in out
     assert "16.1 中心城区 2019 = 29 μg/m³" in out and "17.1 中心城区 2019 = 92.1 %" in out  # real hourly data
     ws = open_workspace(tmp_path / "ws")
     imports = ws.imports().to_pylist()
     assert [i["producer"] for i in imports] == [
-        "meili demo (bundled example)", "meili demo: air indicators", "meili demo: water indicators"]
+        "meili demo (bundled example)", "meili demo: air indicators", "meili demo: water indicators",
+        "meili demo: air results", "meili demo: water results", "meili demo: water results"]
+    # release 1 holds the recorded results: Ganzhou 2019 air (as `meili air annual` computes it) and water 2023–2024
+    from meili.app import Meili
+
+    release = Meili(tmp_path / "ws").release()
+    assert release.number == 1 and "发布 / release 1" in out
+    results = release.table("results").to_pylist()
+    city = {r["metric"]: r["value"] for r in results
+            if (r["domain"], r["scope"], r["code"], r["year"], r["month"]) == ("air", "city", "360700", 2019, None)}
+    assert (city["pm25"], city["good_rate"], city["composite_index"]) == (29.0, 92.1, 3.73)
+    assert {r["year"] for r in results if r["domain"] == "water"} == {2023, 2024}
+    assert release.info.counts["evaluations"] > 0 and release.info.counts["rankings"] > 0
     # the water computation revised the example's reported values: both revisions kept
     history = ws.history(plan="ganzhou", region="360700", measure="18.1").to_pylist()
     assert sorted(r["revision"] for r in history if r["year"] == 2024) == [1, 2]
