@@ -106,7 +106,7 @@ def test_recording_again_makes_no_revision_and_a_changed_value_makes_revision_2(
     copy.workspace.write_results(changed.drop_columns(["revision", "import_id", "imported_at"]),
                                  Origin(file="fix.csv", producer="correction"))
     now = copy.results("air", scope="city", code="360700")
-    row = [r for r in now.to_pylist() if r["metric"] == "pm25" and r["month"] is None][0]
+    row = next(r for r in now.to_pylist() if r["metric"] == "pm25" and r["month"] is None)
     assert (row["value"], row["revision"]) == (30.0, 2)
 
 

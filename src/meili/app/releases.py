@@ -322,7 +322,6 @@ def build_release(app: Meili, observations: pa.Table, notes: list[str]) -> dict[
     """The computed tables of a release from the observations frozen in it: evaluations (milestones 2025 and 2035)
     and summaries for every plan and year with observations, rankings by both methods where they succeed (a
     :class:`MeiliError` is noted in ``notes`` and the ranking skipped)."""
-    import pyarrow as pa
     import pyarrow.compute as pc
 
     from meili.app.choices import RANK_METHODS

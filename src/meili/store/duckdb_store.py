@@ -399,7 +399,7 @@ class DuckDBStore:
         new ``releases`` row. Any failure — or a kill — before COMMIT leaves no trace of it."""
         with self.writing() as con:
             with _transaction(con):
-                number = con.execute("SELECT coalesce(max(number), 0) + 1 FROM releases").fetchone()[0]
+                number = con.execute("SELECT coalesce(max(number), 0) + 1 FROM releases").fetchall()[0][0]
                 observations = con.sql(f"SELECT {', '.join(_quoted(OUTPUT_COLUMNS))} FROM current_observations "
                                        "ORDER BY plan, region, measure, year").to_arrow_table()
                 results = con.sql(f"SELECT {', '.join(_quoted(RESULT_COLUMNS))} FROM current_results "
