@@ -93,3 +93,14 @@ def test_vl_convert_is_called_with_no_base_urls(monkeypatch):
     monkeypatch.setattr(vl_convert, "vegalite_to_svg", spy)
     render.svg(county_bars(ROWS, title="t", lang="en"))
     assert seen["allowed_base_urls"] == []
+
+
+def test_same_map_same_bytes_after_other_charts():
+    """vl-convert numbers gradients with a counter that lives as long as the process; the SVG must not show it
+    (a static build, made by another process, is compared byte for byte with the server's pages)."""
+    rows = [{"adcode": "360702", "name": "章贡区", "value": 1.0}, {"adcode": "360703", "name": "南康区", "value": 2.0}]
+    first = render.svg(choropleth(rows, title="甲"), id="m")
+    for _ in range(2):  # other charts with gradients in between advance the counter
+        render.svg(choropleth(rows, title="乙"))
+    assert render.svg(choropleth(rows, title="甲"), id="m") == first
+    assert 'id="m-0"' in first

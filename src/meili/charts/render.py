@@ -73,11 +73,15 @@ def svg(chart: Chart | Any, *, scale: float = 1, alt: str | None = None, id: str
     text = alt if alt is not None else (chart.alt if isinstance(chart, Chart) else "")
     cid = id or chart_id(chart, text)
     out = _PROLOG.sub("", _convert("svg", chart))
-    ids = sorted(set(_ID.findall(out)), key=len, reverse=True)
-    for old in ids:
-        new = f"{cid}-{old}"
-        out = out.replace(f'id="{old}"', f'id="{new}"')
-        out = out.replace(f"url(#{old})", f"url(#{new})").replace(f'href="#{old}"', f'href="#{new}"')
+    # vl-convert numbers gradients and clip paths with a counter that lives as long as the process (gradient_0,
+    # gradient_1, … across renders): renumber them in order of appearance, so the same chart gives the same bytes
+    # in every process (a static build is compared byte for byte with the server).
+    found = list(dict.fromkeys(_ID.findall(out)))
+    renamed = {old: f"{cid}-{i}" for i, old in enumerate(found)}
+    if renamed:
+        pattern = re.compile(r'(id="|url\(#|href="#)(' + "|".join(re.escape(o) for o in sorted(found, key=len,
+                                                                                              reverse=True)) + r')(?=[")])')
+        out = pattern.sub(lambda g: g[1] + renamed[g[2]], out)
     m = re.match(r"<svg\b([^>]*)>", out)
     if m is None:
         raise ValueError("vl-convert returned no <svg> element")

@@ -6,6 +6,9 @@ page's tables, which the chart's caption links to. Maps say which regions could 
 
 from __future__ import annotations
 
+import json
+import threading
+from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -14,7 +17,29 @@ if TYPE_CHECKING:
 
 def render_chart(site: Site, kind: str, table_id: str, lang: str, **args: Any) -> dict | None:
     """``kind`` is a function of :mod:`meili.charts`; the result is the page's chart entry (id, kind, table, alt,
-    svg, and for maps the caption line and the regions not mapped)."""
+    svg, and for maps the caption line and the regions not mapped).
+
+    A chart is a pure function of its inputs, and a map costs about half a second to draw, so entries are kept per
+    process by their inputs: a static build beside a server, or two releases with the same numbers, draw it once."""
+    key = json.dumps([kind, table_id, lang, args, str(site.config.boundaries_path(_root(site))),
+                      site.config.map_review_number, site.config.map_producer], sort_keys=True, default=str,
+                     ensure_ascii=False)
+    with _lock:
+        hit = _drawn.get(key)
+    if hit is None:
+        hit = _draw(site, kind, table_id, lang, **args)
+        with _lock:
+            _drawn[key] = hit
+            while len(_drawn) > 1024:
+                _drawn.popitem(last=False)
+    return None if hit is None else dict(hit)
+
+
+_drawn: OrderedDict[str, dict | None] = OrderedDict()
+_lock = threading.Lock()
+
+
+def _draw(site: Site, kind: str, table_id: str, lang: str, **args: Any) -> dict | None:
     from meili import charts
 
     title = args.pop("title", None)
@@ -34,7 +59,8 @@ def render_chart(site: Site, kind: str, table_id: str, lang: str, **args: Any) -
         rows = [r for r in args.pop("rows") if r["value"] is not None]
         if not rows:
             return None
-        chart = charts.county_bars(rows, value="value", label="name", unit=args.pop("unit", ""), title=title,
+        chart = charts.county_bars(rows, value="value", label=args.pop("label", ("数值", "value")),
+                                   unit=args.pop("unit", ""), title=title,
                                    lang=lang, descending=args.pop("descending", True))
     elif kind == "status_bars":
         chart = charts.status_bars(args.pop("rows"), lang=lang)
@@ -50,7 +76,7 @@ def _entry(chart, kind: str, table_id: str, lang: str) -> dict:
     from meili.charts import render
 
     return {"id": f"chart-{table_id}", "kind": kind, "table": table_id, "alt": chart.alt,
-            "svg": render.svg(chart, id_prefix=f"chart-{table_id}")}
+            "svg": render.svg(chart, id=f"svg-{table_id}")}
 
 
 def _map_caption(site: Site, lang: str) -> str:

@@ -304,7 +304,8 @@ class Site:
     def _measure_row(self, m, row: dict | None, lang: str) -> dict:
         return {"measure": {"href": f"/{lang}/measures/{m.id}", "text": m.id}, "name": self.measure_name(m, lang),
                 "unit": m.unit or "", "baseline": row["baseline"] if row else m.baseline.value,
-                "value": row["value"] if row else None, "target": row["target"] if row else "",
+                "value": row["value"] if row else None,
+                "target": self.target_text(m, row["milestone"] if row else self.plan.milestones[0], row, lang),
                 "status": self.status_cell(row["status"] if row else None, lang)}
 
     def _page_progress(self, lang: str) -> dict:
@@ -320,7 +321,7 @@ class Site:
                 counts[row["status"] if row else "no_data"] += 1
             rows.append({"category": bi(c.name, c.name_en, lang), **{s: counts.get(s, 0) for s in STATUS_ORDER},
                          "total": sum(counts.values())})
-            chart_rows += [{"category": bi(c.name, c.name_en, lang), "status": s, "measures": counts[s]}
+            chart_rows += [{"category": bi(c.name, c.name_en, lang), "status": s, "count": counts[s]}
                            for s in STATUS_ORDER if counts.get(s)]
         columns = [col("category", lang)] + [
             {"key": s, "label": f"{STATUS_ICONS[s]} {label('status', s, lang)}", "kind": "number", "unit": None}
@@ -417,12 +418,13 @@ class Site:
         base = fmt.number(row["baseline"]) if row["baseline"] is not None else "—"
         if lang == "zh":
             text = (f"{row['value_year']}年值 {value}{unit}，基期值 {base}{unit}（{row['baseline_year']}年），"
-                    f"{row['milestone']}年目标“{row['target']}”：{status}。")
+                    f"{row['milestone']}年目标“{self.target_text(m, row['milestone'], row, lang)}”：{status}。")
             if row["progress"] is not None and row["expected_progress"] is not None:
                 text += f"完成进度 {fmt.percent(row['progress'])}，序时进度 {fmt.percent(row['expected_progress'])}。"
         else:
             text = (f"The {row['value_year']} value is {value}{unit} against a baseline of {base}{unit} "
-                    f"({row['baseline_year']}); {row['milestone']} target “{row['target']}”: {status}.")
+                    f"({row['baseline_year']}); {row['milestone']} target “{self.target_text(m, row['milestone'], row, lang)}”: "
+                    f"{status}.")
             if row["progress"] is not None and row["expected_progress"] is not None:
                 text += (f" Progress {fmt.percent(row['progress'])} against "
                          f"{fmt.percent(row['expected_progress'])} expected by now.")
@@ -477,11 +479,13 @@ class Site:
             ev = self.eval_index.get((adcode, m.id, year, milestone)) if year else None
             if ev is None:
                 continue
-            arrow, arrow_text = self._arrow(m, ev, lang)
+            previous = self.previous_value(adcode, m.id, year)
+            arrow, arrow_text = self._arrow(m, ev["value"], previous, lang)
             rows.append({"measure": {"href": f"/{lang}/measures/{m.id}", "text": m.id},
                          "name": self.measure_name(m, lang), "unit": m.unit or "", "value": ev["value"],
-                         "previous_value": ev["previous_value"], "arrow": {"icon": arrow, "text": arrow_text},
-                         "target": ev["target"], "status": self.status_cell(ev["status"], lang)})
+                         "previous_value": previous, "arrow": {"icon": arrow, "text": arrow_text},
+                         "target": self.target_text(m, milestone, ev, lang),
+                         "status": self.status_cell(ev["status"], lang)})
         rank = next((r for r in self._ranking_rows(year, "efficacy") if r["region"] == adcode), None) if year else None
         lead = f"{self.region_name(adcode, lang)} — {year}"
         if rank:
@@ -499,9 +503,28 @@ class Site:
                 "downloads": self._downloads(f"/{lang}/regions/{adcode}", lang,
                                              api=f"/api/v1/evaluations?region={adcode}&year={year}")}
 
+    def previous_value(self, region: str, measure: str, year: int) -> float | None:
+        """The value observed for the year before ``year`` (what the scorecard's arrow compares with)."""
+        row = next((r for r in self.obs_index.get((region, measure), []) if r["year"] == year - 1), None)
+        return None if row is None else row["value"]
+
+    def target_text(self, m, milestone: int, ev: dict | None, lang: str) -> str:
+        """The target as the plan writes it; for a target a higher level assigns, the assigned value and its
+        document, or 待下达 / pending."""
+        t = m.targets.get(milestone)
+        if t is None:
+            return "—"
+        if t.kind.value != "delegated":
+            return t.text
+        if ev is not None and ev.get("target_value") is not None:
+            document = f"，{ev['document']}" if ev.get("document") and lang == "zh" else (
+                f", {ev['document']}" if ev.get("document") else "")
+            return f"{t.text}（{fmt.number(ev['target_value'])}{document}）" if lang == "zh" else \
+                f"{t.text} ({fmt.number(ev['target_value'])}{document})"
+        return f"{t.text}（待下达）" if lang == "zh" else f"{t.text} (pending)"
+
     @staticmethod
-    def _arrow(m, ev: dict, lang: str) -> tuple[str, str]:
-        now, before = ev["value"], ev["previous_value"]
+    def _arrow(m, now: float | None, before: float | None, lang: str) -> tuple[str, str]:
         if now is None or before is None:
             return "·", bi("无上年值", "no previous value", lang)
         if now == before:
