@@ -12,8 +12,13 @@ rounding are :mod:`meili.report.wording`'s; configuration is ``meili/data/report
 """
 
 from meili.report.documents._common import KEYS, value_of
+from meili.report.documents.assessment import build_assessment
+from meili.report.documents.bulletin import build_bulletin
+from meili.report.documents.evaluation import build_evaluation, status_word
 from meili.report.documents.monthly import build_monthly
 
-BUILDERS = {"monthly": build_monthly}
+BUILDERS = {"evaluation": build_evaluation, "monthly": build_monthly, "bulletin": build_bulletin,
+            "assessment": build_assessment}
 
-__all__ = ["BUILDERS", "KEYS", "build_monthly", "value_of"]
+__all__ = ["BUILDERS", "KEYS", "build_assessment", "build_bulletin", "build_evaluation", "build_monthly",
+           "status_word", "value_of"]

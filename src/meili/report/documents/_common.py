@@ -58,9 +58,10 @@ class Source:
     def num(self, table: str, column: str, kind: str, *, decimals: int | None = None, suffix: str = "",
             **key: Any) -> Number:
         """The value of ``column`` in the row ``key`` printed as ``kind`` (a metric of
-        :data:`meili.report.wording.DECIMALS`); "—" with the reference kept when the row or value is missing."""
-        return wording.number(self.value(table, column, **key), kind, self.ref(table, column, **key),
-                              decimals=decimals, suffix=suffix)
+        :data:`meili.report.wording.DECIMALS`); "—" when the value is missing, without a reference when the row is
+        (a reference always names a row of the release)."""
+        ref = self.ref(table, column, **key) if self.row(table, **key) is not None else None
+        return wording.number(self.value(table, column, **key), kind, ref, decimals=decimals, suffix=suffix)
 
     # results: the common case
     def result(self, scope: str, code: str, year: int, month: int | None, metric: str, *, domain: str = "air"
