@@ -128,3 +128,16 @@ def test_json_twin_explains_the_status(client, site):
     target = site.measures["16.1"].targets[model["milestone"]].text
     assert str(row["value_year"]) in model["lead"] and f"目标“{target}”" in model["lead"]
     json.dumps(model)  # plain JSON all the way down
+
+
+def test_kept_pages_are_sent_compressed_to_who_accepts_it(client):
+    client.get("/zh/plan")  # rendered and kept
+    plain = client.get("/zh/plan", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    packed = client.get("/zh/plan", headers={"Accept-Encoding": "gzip"})
+    assert packed.headers["content-encoding"] == "gzip"
+    assert packed.content == plain.content  # the client decoded it: the same page
+    assert packed.headers["etag"] != plain.headers["etag"]
+    assert int(packed.headers["content-length"]) < len(plain.content) / 2
+    head = client.head("/zh/plan", headers={"Accept-Encoding": "identity"})
+    assert head.status_code == 200 and head.content == b""

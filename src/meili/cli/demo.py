@@ -76,7 +76,8 @@ def demo(
     console.print(f"\n工作区 / workspace: {root}\n  meili evaluate --plan ganzhou --year {year} -w {root}\n"
                   f"  meili rank --plan ganzhou --year {year} --method progress -w {root}\n"
                   f"  meili data history --region 中心城区 --measure 16.1 -w {root}\n"
-                  f"  meili publish -w {root} --note …", highlight=False)
+                  f"  meili publish -w {root} --note …\n"
+                  f"门户 / the portal: meili serve -w {root}   →  http://127.0.0.1:8000/zh/", highlight=False)
 
 
 def _steps(total: int):

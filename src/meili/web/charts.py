@@ -75,8 +75,10 @@ def _draw(site: Site, kind: str, table_id: str, lang: str, **args: Any) -> dict 
 def _entry(chart, kind: str, table_id: str, lang: str) -> dict:
     from meili.charts import render
 
-    return {"id": f"chart-{table_id}", "kind": kind, "table": table_id, "alt": chart.alt,
-            "svg": render.svg(chart, id=f"svg-{table_id}")}
+    # ids carry the kind: a page may show a bar chart and a map of the same table
+    name = f"{table_id}-{kind.replace('_', '-')}"
+    return {"id": f"chart-{name}", "kind": kind, "table": table_id, "alt": chart.alt,
+            "svg": render.svg(chart, id=f"svg-{name}")}
 
 
 def _map_caption(site: Site, lang: str) -> str:

@@ -7,6 +7,7 @@ changes), so a request after the first costs a dictionary look-up.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import threading
 import time
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from meili.errors import MeiliError, NotFoundError, Problem, Text
 from meili.web import render
@@ -55,6 +57,9 @@ class Portal:
         self._lock = threading.Lock()
         self._latest: tuple[float, int] | None = None
         self._rendered: OrderedDict[tuple, tuple[bytes, str]] = OrderedDict()
+        self._gzipped: dict[tuple, bytes] = {}  # compressed once, sent to clients that accept gzip
+        self.static: dict[str, tuple[bytes, str]] = {}  # path → (bytes, media type), filled on first request
+        self.api_answers: OrderedDict[tuple, tuple] = OrderedDict()  # (release, path, query) → response
 
     def latest(self) -> int:
         if self.pinned is not None:
@@ -77,10 +82,33 @@ class Portal:
                 site = self._sites.setdefault(number, site)
         return site
 
+    def fresh_latest(self) -> int | None:
+        """The latest release number if known without asking the store, else None."""
+        if self.pinned is not None:
+            return self.pinned
+        if self._latest is not None and time.monotonic() - self._latest[0] <= self.config.release_check_seconds:
+            return self._latest[1]
+        return None
+
+    def cached(self, ref: PageRef, number: int | None, base: str, query: str = "") -> tuple[bytes, str] | None:
+        """The rendered page if it is at hand without asking the store (else None: call :meth:`page`)."""
+        number = self.fresh_latest() if number is None else number
+        return None if number is None else self._rendered.get(self._key(number, ref, base, query))
+
+    def keep_api(self, key: tuple, answer: tuple) -> None:
+        with self._lock:
+            self.api_answers[key] = answer
+            while len(self.api_answers) > 4096:
+                self.api_answers.popitem(last=False)
+
+    @staticmethod
+    def _key(number: int, ref: PageRef, base: str, query: str) -> tuple:
+        return (number, ref.page, ref.lang, tuple(sorted(ref.params.items())), ref.format, base, query)
+
     def page(self, ref: PageRef, number: int | None, base: str, query: str = "") -> tuple[bytes, str]:
         """The bytes of a page and their ETag, rendered once per (release, page, format, base)."""
         site = self.site(number)
-        key = (site.number, ref.page, ref.lang, tuple(sorted(ref.params.items())), ref.format, base, query)
+        key = self._key(site.number, ref, base, query)
         with self._lock:
             hit = self._rendered.get(key)
         if hit is not None:
@@ -101,11 +129,46 @@ class Portal:
                     "此页面没有表格", "this page has no table")))
         etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
         if ref.page != "search" or not query:  # a search per query is not worth keeping
+            gz = gzip.compress(body, compresslevel=6, mtime=0)
             with self._lock:
                 self._rendered[key] = (body, etag)
+                if len(gz) < len(body) * 0.9:
+                    self._gzipped[key] = gz
                 while len(self._rendered) > 8192:
-                    self._rendered.popitem(last=False)
+                    old, _ = self._rendered.popitem(last=False)
+                    self._gzipped.pop(old, None)
         return body, etag
+
+    def gzipped(self, ref: PageRef, number: int, base: str) -> bytes | None:
+        """The gzip-compressed bytes of a kept page, if compressing was worth it."""
+        return self._gzipped.get(self._key(number, ref, base, ""))
+
+
+class SecurityHeaders:
+    """Security headers on every response, and CORS on the API — a plain ASGI middleware (Starlette's
+    ``BaseHTTPMiddleware`` costs a task and a queue per request)."""
+
+    _headers: tuple[tuple[bytes, bytes], ...] = tuple((k.lower().encode(), v.encode())
+                                                       for k, v in SECURITY_HEADERS.items())
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        api = scope["path"].startswith("/api/")
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                present = {k.lower() for k, _ in message.get("headers", [])}
+                extra = [(k, v) for k, v in self._headers if k not in present]
+                if api:
+                    extra.append((b"access-control-allow-origin", b"*"))
+                message["headers"] = list(message.get("headers", [])) + extra
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 def with_links(model: dict, ref: PageRef, base: str) -> dict:
@@ -141,14 +204,8 @@ def create_app(workspace: str | Path | None = None, *, release: int | None = Non
                   "`limit` (≤ 1000) and `page`; the envelope `meta` says the page, limit, rows found and release.")
     api.state.portal = portal
 
-    @api.middleware("http")
-    async def headers(request: Request, call_next):
-        response = await call_next(request)
-        for k, v in SECURITY_HEADERS.items():
-            response.headers.setdefault(k, v)
-        if request.url.path.startswith("/api/"):
-            response.headers["Access-Control-Allow-Origin"] = "*"
-        return response
+    api.add_middleware(CachedPages, portal=portal)
+    api.add_middleware(SecurityHeaders)  # added last: the outermost, so the fast path's answers get the headers too
 
     @api.exception_handler(MeiliError)
     async def meili_error(request: Request, exc: MeiliError):
@@ -171,20 +228,21 @@ def create_app(workspace: str | Path | None = None, *, release: int | None = Non
         body = render.environment().get_template("api_docs.html").render(spec=api.openapi(), lang="zh", base="")
         return Response(body.encode("utf-8"), media_type=MEDIA["html"])
 
-    @api.get("/", include_in_schema=False)
+    @api.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
     def root_page():
         return RedirectResponse("/zh/", status_code=307)
 
-    @api.get("/static/{name:path}", include_in_schema=False)
+    @api.api_route("/static/{name:path}", methods=["GET", "HEAD"], include_in_schema=False)
     def static(name: str):
         folder, rest = (FONTS_DIR, name.removeprefix("fonts/")) if name.startswith("fonts/") else (STATIC_DIR, name)
         path = (folder / rest).resolve()
         if not path.is_relative_to(folder.resolve()) or not path.is_file():
             raise NotFoundError(Problem("not_found", value=name, detail=Text("没有这个文件", "no such file")))
-        return Response(path.read_bytes(), media_type=_static_type(path.suffix),
-                        headers={"Cache-Control": "public, max-age=86400"})
+        body, media = path.read_bytes(), _static_type(path.suffix)
+        portal.static[f"/static/{name}"] = (body, media)  # later requests take the fast path
+        return Response(body, media_type=media, headers={"Cache-Control": "public, max-age=86400"})
 
-    @api.get("/downloads/meili-release-{number}.zip", include_in_schema=False)
+    @api.api_route("/downloads/meili-release-{number}.zip", methods=["GET", "HEAD"], include_in_schema=False)
     def download(number: int):
         from meili.web.opendata import release_zip
 
@@ -193,13 +251,13 @@ def create_app(workspace: str | Path | None = None, *, release: int | None = Non
             "Cache-Control": IMMUTABLE,
             "Content-Disposition": f'attachment; filename="meili-release-{number}.zip"'})
 
-    @api.get("/releases/{number}/{path:path}", include_in_schema=False)
-    def versioned(number: int, path: str, request: Request):
-        return _page_response(portal, "/" + path, number, request, f"/releases/{number}")
+    @api.api_route("/releases/{number}/{path:path}", methods=["GET", "HEAD"], include_in_schema=False)
+    async def versioned(number: int, path: str, request: Request):
+        return await _page_response(portal, "/" + path, number, request, f"/releases/{number}")
 
-    @api.get("/{path:path}", include_in_schema=False)
-    def latest(path: str, request: Request):
-        return _page_response(portal, "/" + path, None, request, "")
+    @api.api_route("/{path:path}", methods=["GET", "HEAD"], include_in_schema=False)
+    async def latest(path: str, request: Request):
+        return await _page_response(portal, "/" + path, None, request, "")
 
     return api
 
@@ -210,20 +268,105 @@ def _static_type(suffix: str) -> str:
             ".txt": "text/plain; charset=utf-8"}.get(suffix, "application/octet-stream")
 
 
-def _page_response(portal: Portal, path: str, number: int | None, request: Request, base: str) -> Response:
+async def _page_response(portal: Portal, path: str, number: int | None, request: Request, base: str) -> Response:
     ref = parse(path)
     if ref is None:
         raise NotFoundError(Problem("not_found", value=path, detail=Text("没有这个页面", "no such page")))
     query = request.query_params.get("q", "") if ref.page == "search" else ""
-    body, etag = portal.page(ref, number, base, query)
-    headers = {"ETag": etag, "Cache-Control": IMMUTABLE if number is not None else LATEST,
-               "Vary": "Accept-Encoding"}
-    links = [f'<{base}{PageRef(ref.page, ref.lang, ref.params, "json").path()}>; rel="alternate"; '
-             'type="application/json"']
-    headers["Link"] = ", ".join(links)
+    # A page already rendered is answered on the event loop; rendering (and asking the store for the latest
+    # release) runs in the thread pool, so a slow page never holds up the cached ones.
+    hit = portal.cached(ref, number, base, query)
+    body, etag = hit if hit is not None else await run_in_threadpool(portal.page, ref, number, base, query)
+    headers = page_headers(ref, number, base, etag)
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers=headers)
     return Response(body, media_type=MEDIA[ref.format], headers=headers)
+
+
+def page_headers(ref: PageRef, number: int | None, base: str, etag: str) -> dict[str, str]:
+    twin = PageRef(ref.page, ref.lang, ref.params, "json").path()
+    return {"ETag": etag, "Cache-Control": IMMUTABLE if number is not None else LATEST, "Vary": "Accept-Encoding",
+            "Link": f'<{base}{twin}>; rel="alternate"; type="application/json"'}
+
+
+class CachedPages:
+    """The fast path: a page already rendered, or a static file, is answered before FastAPI's routing (which costs
+    more than the answer). Anything else — first renders, the API, errors — goes on to the app."""
+
+    def __init__(self, app, portal: Portal):
+        self.app, self.portal = app, portal
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and scope["method"] in ("GET", "HEAD"):
+            answer = self.lookup(scope)
+            if answer is not None:
+                status, headers, body = answer
+                await send({"type": "http.response.start", "status": status, "headers": headers})
+                await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
+                return
+            key = self.api_key(scope)
+            if key is not None:  # an API answer of a release never changes: keep it once made
+                return await self.app(scope, receive, self.keeper(key, send))
+        await self.app(scope, receive, send)
+
+    def api_key(self, scope) -> tuple | None:
+        if not scope["path"].startswith("/api/v1/") or scope["method"] != "GET":
+            return None
+        latest = self.portal.fresh_latest()
+        return None if latest is None else (latest, scope["path"], scope.get("query_string", b""))
+
+    def keeper(self, key: tuple, send):
+        parts: list = []
+
+        async def keep(message):
+            parts.append(message)
+            if message["type"] == "http.response.body" and not message.get("more_body"):
+                start = parts[0]
+                if start["status"] == 200:
+                    body = b"".join(m.get("body", b"") for m in parts[1:])
+                    self.portal.keep_api(key, (200, list(start["headers"]), body))
+            await send(message)
+
+        return keep
+
+    def lookup(self, scope) -> tuple[int, list[tuple[bytes, bytes]], bytes] | None:
+        path: str = scope["path"]
+        if path.startswith("/static/"):
+            hit = self.portal.static.get(path)
+            if hit is None:
+                return None
+            body, media = hit
+            return 200, [(b"content-type", media.encode()), (b"cache-control", b"public, max-age=86400"),
+                         (b"content-length", str(len(body)).encode())], body
+        if path.startswith("/api/v1/"):
+            key = self.api_key(scope)
+            return None if key is None else self.portal.api_answers.get(key)
+        number, base = None, ""
+        if path.startswith("/releases/"):
+            head, _, rest = path[len("/releases/"):].partition("/")
+            if not head.isdigit():
+                return None
+            number, base, path = int(head), f"/releases/{head}", "/" + rest
+        ref = parse(path)
+        if ref is None or (ref.page == "search" and scope.get("query_string")):
+            return None
+        hit = self.portal.cached(ref, number, base)
+        if hit is None:
+            return None
+        body, etag = hit
+        request = dict(scope["headers"])
+        gz = None
+        if b"gzip" in request.get(b"accept-encoding", b""):
+            gz = self.portal.gzipped(ref, number if number is not None else self.portal.fresh_latest(), base)
+        if gz is not None:
+            body, etag = gz, etag[:-1] + '-gz"'  # another representation, another entity tag
+        headers = [(k.lower().encode(), v.encode()) for k, v in page_headers(ref, number, base, etag).items()]
+        if request.get(b"if-none-match", b"").decode("latin-1") == etag:
+            return 304, headers, b""
+        headers += [(b"content-type", MEDIA[ref.format].encode()), (b"content-length", str(len(body)).encode())]
+        if gz is not None:
+            headers.append((b"content-encoding", b"gzip"))
+        return 200, headers, body
 
 
 def _error_page(portal: Portal, request: Request, exc: MeiliError, status: int) -> Response:

@@ -590,8 +590,7 @@ class Site:
             key = (r["scope"], r["code"], r["year"])
             row = out.setdefault(key, {"scope": r["scope"], "adcode": r["code"], "name": r["name"],
                                        "year": r["year"], "standard": r["standard"]})
-            if r["metric"] in metrics or r["metric"] in ("valid_days", "complete", "rank", "cwqi_rank",
-                                                         "main_pollutants"):
+            if r["metric"] in metrics or r["metric"] in ("valid_days", "complete", "rank"):
                 row[r["metric"]] = r["text"] if r["value"] is None else r["value"]
         return sorted(out.values(), key=lambda r: (r["year"], r["scope"], r["adcode"]))
 
@@ -600,37 +599,47 @@ class Site:
         if not rows:
             return {"title": say("nav_air", lang), "lead": say("no_results", lang)}
         year = max(r["year"] for r in rows)
-        table_rows = [r for r in self._pivot([r for r in rows if r["year"] == year], AIR_METRICS)
-                      if r["scope"] in ("city", "county", "group")]
+        pivot = self._pivot([r for r in rows if r["year"] == year], AIR_METRICS)
+        for r in pivot:
+            r["region_name"] = self._result_name(r, lang)
+            r["complete"] = None if r.get("complete") is None else (
+                bi("完整", "complete", lang) if r["complete"] else bi("不完整", "incomplete", lang))
+        areas = [r for r in pivot if r["scope"] in ("city", "group", "county")]
+        areas.sort(key=lambda r: ({"city": 0, "group": 1, "county": 2}[r["scope"]], r["adcode"]))
+        stations = [r for r in pivot if r["scope"] == "station"]
         standards = sorted({r["standard"] for r in rows if r["year"] == year and r["standard"]})
         columns = [col("region_name", lang)] + [
             col(k, lang, "number", AIR_UNITS[k], text=AIR_NAMES[k]) for k in AIR_METRICS] + [
-            col("rank", lang, "number"), col("valid_days", lang, "number", text=AIR_NAMES["valid_days"])]
-        for r in table_rows:
-            r["region_name"] = r.pop("name")
-        stations = [r for r in self._pivot([r for r in rows if r["year"] == year], AIR_METRICS)
-                    if r["scope"] == "station"]
-        for r in stations:
-            r["region_name"] = r.pop("name")
+            col("rank", lang, "number", text=("综合指数排名", "Rank (composite index)")),
+            col("valid_days", lang, "number", text=AIR_NAMES["valid_days"]),
+            col("complete", lang, text=("数据完整性", "Data completeness"))]
+        sep = "；" if lang == "zh" else "; "
         model = {"title": f"{say('nav_air', lang)} {year}", "year": year,
-                 "lead": f"{say('air_standard', lang)}：{'；'.join(standards)}" if lang == "zh"
-                 else f"{say('air_standard', lang)}: {'; '.join(standards)}",
+                 "lead": bi(f"评价标准：{sep.join(standards)}。数据完整性按 GB 3095 表4 与 HJ 663 判定：每年至少 324 个"
+                            "有效日均值，且每月至少 27 个（二月至少 25 个）。",
+                            f"Standards applied: {sep.join(standards)}. A year is complete, as GB 3095 Table 4 and "
+                            "HJ 663 define it, with at least 324 valid daily means and at least 27 in every month "
+                            "(25 in February).", lang),
                  "tables": [{"id": "air", "caption": bi(f"{year}年城市与县（市、区）空气质量",
                                                         f"Air quality of the city and counties, {year}", lang),
-                             "columns": columns, "rows": table_rows}],
+                             "columns": columns, "rows": areas}],
                  "downloads": self._downloads(f"/{lang}/air", lang, api=f"/api/v1/results?domain=air&year={year}")}
         if stations:
-            model["tables"].append({"id": "stations", "caption": bi("国控站点", "Stations", lang),
+            model["tables"].append({"id": "stations", "caption": bi(f"{year}年国控站点", f"Stations, {year}", lang),
                                     "columns": columns, "rows": stations})
-        ranked = [r for r in table_rows if r.get("composite_index") is not None and r["scope"] == "county"]
-        if ranked:
-            chart = self._chart("county_bars", "air", lang, rows=[
-                {"adcode": r["adcode"], "name": r["region_name"], "value": r["composite_index"]} for r in ranked],
-                title=(f"{year}年县（市、区）环境空气质量综合指数", f"Air quality composite index, {year}"),
-                unit="", descending=False)
-            if chart:
-                model.setdefault("charts", []).append(chart)
+        counties = [r for r in areas if r["scope"] == "county" and r.get("composite_index") is not None]
+        bars = [{"adcode": r["adcode"], "name": r["region_name"], "value": r["composite_index"]}
+                for r in (counties or [r for r in stations if r.get("composite_index") is not None])]
+        model["charts"] = [self._chart("county_bars", "air" if counties else "stations", lang, rows=bars, title=(
+            f"{year}年环境空气质量综合指数（越小越好）", f"Air quality composite index, {year} (lower is better)"),
+            unit="", descending=False, label=("综合指数", "composite index"))]
         return model
+
+    def _result_name(self, r: dict, lang: str) -> str:
+        """A result's place in ``lang``: the region's name where Meili knows the code, else the recorded name."""
+        if r["scope"] in ("city", "county", "group") and r["adcode"] in self.app.regions.index:
+            return self.region_name(r["adcode"], lang)
+        return r.get("name") or r["adcode"]
 
     def _page_water(self, lang: str) -> dict:
         rows = self._results("water", month=None)
@@ -638,37 +647,46 @@ class Site:
             return {"title": say("nav_water", lang), "lead": say("no_results", lang)}
         year = max(r["year"] for r in rows)
         this_year = [r for r in rows if r["year"] == year]
-        sections = [r for r in self._pivot(this_year, ("class", "main_pollutants")) if r["scope"] == "section"]
+        metrics = ("class", "main_pollutants", "status", "cwqi", "cwqi_rank", "cwqi_change_rate", "n_sections",
+                   "share_class_1_3", "share_worse_than_5")
+        pivot = self._pivot(this_year, metrics)
+        sections = [r for r in pivot if r["scope"] == "section"]
         for r in sections:
             r["class_label"] = WATER_CLASSES.get(int(r["class"])) if isinstance(r.get("class"), float | int) else "—"
             r["section"] = r.pop("name")
-        shares = [r for r in this_year if r["scope"] in ("all", "group") and r["metric"].startswith("share")]
-        share_rows = [{"name": r["name"], "metric": r["metric"], "value": r["value"], "unit": r["unit"] or "%"}
-                      for r in shares]
-        ranked = [r for r in self._pivot(this_year, ("cwqi",)) if r["scope"] == "region" and r.get("cwqi") is not None]
-        for r in ranked:
-            r["region_name"] = r.pop("name")
-        standards = sorted({r["standard"] for r in this_year if r["standard"]})
+        areas = [r for r in pivot if r["scope"] in ("all", "county", "group")]
+        for r in areas:
+            r["region_name"] = self._result_name(r, lang) if r["scope"] != "all" else bi("全市", "Whole city", lang)
+        areas.sort(key=lambda r: (r["scope"] != "all", r.get("cwqi_rank") or 999, r["adcode"]))
+        standards = sorted({s.strip() for r in this_year if r["standard"] for s in r["standard"].split(",")})
+        sep = "；" if lang == "zh" else "; "
         model = {"title": f"{say('nav_water', lang)} {year}", "year": year,
-                 "lead": f"{say('air_standard', lang)}：{'；'.join(standards)}",
-                 "tables": [{"id": "sections", "caption": say("water_classes", lang), "columns": [
-                     col("section", lang, text=("断面", "Section")),
-                     col("class_label", lang, text=AIR_NAMES["class"]),
-                     col("main_pollutants", lang, text=("主要污染指标", "Main pollutants"))], "rows": sections},
-                     {"id": "shares", "caption": say("water_shares", lang), "columns": [
-                         col("name", lang, text=("范围", "Scope")), col("metric", lang, text=("指标", "Metric")),
-                         col("value", lang, "number", "%")], "rows": share_rows}],
+                 "lead": bi(f"评价标准：{sep.join(standards)}。", f"Standards applied: {sep.join(standards)}.", lang),
+                 "tables": [
+                     {"id": "cwqi", "caption": say("water_cwqi", lang), "columns": [
+                         col("region_name", lang), col("n_sections", lang, "number", text=("断面数", "Sections")),
+                         col("share_class_1_3", lang, "number", "%", text=("Ⅰ～Ⅲ类比例", "Classes I–III")),
+                         col("share_worse_than_5", lang, "number", "%", text=("劣Ⅴ类比例", "Worse than V")),
+                         col("cwqi", lang, "number", text=AIR_NAMES["cwqi"]),
+                         col("cwqi_change_rate", lang, "number", "%", text=("CWQI 同比变化", "CWQI change")),
+                         col("cwqi_rank", lang, "number", text=AIR_NAMES["cwqi_rank"]),
+                         col("status", lang, text=("水质状况", "Status"))], "rows": areas},
+                     {"id": "sections", "caption": say("water_classes", lang), "columns": [
+                         col("section", lang, text=("断面", "Section")),
+                         col("class_label", lang, text=AIR_NAMES["class"]),
+                         col("status", lang, text=("水质状况", "Status")),
+                         col("main_pollutants", lang, text=("主要污染指标", "Main pollutants"))], "rows": sections}],
                  "downloads": self._downloads(f"/{lang}/water", lang,
                                               api=f"/api/v1/results?domain=water&year={year}")}
-        if ranked:
-            model["tables"].append({"id": "cwqi", "caption": say("water_cwqi", lang), "columns": [
-                col("region_name", lang), col("cwqi", lang, "number", text=AIR_NAMES["cwqi"]),
-                col("cwqi_rank", lang, "number", text=AIR_NAMES["cwqi_rank"])], "rows": ranked})
-            chart = self._chart("county_bars", "cwqi", lang, rows=[
-                {"adcode": r["adcode"], "name": r["region_name"], "value": r["cwqi"]} for r in ranked],
-                title=(f"{year}年水质指数", f"CWQI, {year}"), unit="", descending=False)
-            if chart:
-                model.setdefault("charts", []).append(chart)
+        counties = [r for r in areas if r["scope"] == "county" and r.get("cwqi") is not None]
+        if counties:
+            data = [{"adcode": r["adcode"], "name": r["region_name"], "value": r["cwqi"]} for r in counties]
+            model["charts"] = [
+                self._chart("county_bars", "cwqi", lang, rows=data, unit="", descending=False,
+                            label=("CWQI", "CWQI"), title=(f"{year}年县（市、区）水质指数（越小越好）",
+                                                           f"Water quality index by county, {year} (lower is better)")),
+                self._chart("choropleth", "cwqi", lang, rows=data, unit="",
+                            title=(f"{year}年县（市、区）水质指数", f"Water quality index by county, {year}"))]
         return model
 
     def _revision_rows(self, lang: str) -> list[dict]:
