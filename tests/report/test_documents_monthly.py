@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (fixtures imported from tests/report/documents_fixtures.py, used as parameters)
 """The monthly 通报 on the demo workspace (Ganzhou's counties, June 2019) and on January 2019 of Jiangxi's 11 cities
 recorded from the real CNEMC files."""
 

@@ -95,6 +95,6 @@ def test_first_and_last_n_take_in_ties_at_the_boundary():
     assert w.last_n(ranks, 3) == [5, 4, 3, 2]       # 6, 5, then the shared 3rd place twice
     assert w.last_n([1, 2, 2, 4], 10) == [3, 2, 1, 0]  # fewer rows than n: all
     # ten places with a three-way tie at the 10th: 12 names
-    ranks = list(range(1, 10)) + [10, 10, 10, 13]
+    ranks = [*range(1, 10), 10, 10, 10, 13]
     assert len(w.first_n(ranks, 10)) == 12
     assert w.first_n([], 10) == [] and w.last_n([None], 10) == []

@@ -121,7 +121,7 @@ def build_evaluation(app: Meili, *, year: int, month: int | None = None, release
             continue
         blocks.append(Heading(f"（{cn(i)}）{cat.name}", 2))
         blocks.append(_measure_table(src, p, cat.name, measures, used, words, judgements, year))
-    for k, (name, title) in enumerate(cfg.slots.items()):
+    for name, title in cfg.slots.items():
         blocks.append(notes.slot(name, title))
     blocks += _counties(src, app, p, year, method, len(cfg.slots) + 3)
     return doc
