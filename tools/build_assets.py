@@ -87,7 +87,6 @@ def wanted_codepoints() -> list[int]:
 
 
 def build_fonts() -> None:
-    from fontTools import subset
     from fontTools.ttLib import TTCollection
 
     if not NOTO_TTC.exists():
@@ -102,16 +101,7 @@ def build_fonts() -> None:
     missing = [cp for cp in cps if cp not in cmap and cp not in DERIVED]
     cps = sorted({cp for cp in cps if cp in cmap} | {ord(c) for spec in DERIVED.values() for c in spec[0]})
 
-    options = subset.Options()
-    options.layout_features = ["kern", "liga", "locl", "palt", "halt", "ccmp", "mark", "mkmk"]
-    options.name_IDs = [0, 1, 2, 3, 4, 5, 6, 13, 14]
-    options.name_languages = [0x409]
-    options.notdef_outline = True
-    options.recalc_timestamp = False
-    options.drop_tables += ["vhea", "vmtx", "VORG"]
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(unicodes=cps)
-    subsetter.subset(font)
+    subset_face(font, cps)
 
     added = _add_derived_glyphs(font)
     _rename(font)
@@ -128,6 +118,24 @@ def build_fonts() -> None:
     print(f"{otf.name}: {otf.stat().st_size:,} bytes; {woff2.name}: {woff2.stat().st_size:,} bytes; "
           f"{len(cps) + len(added)} code points; derived: {''.join(added)}; "
           f"wanted but unavailable: {[chr(c) for c in missing]}")
+
+
+def subset_face(font, cps: list[int]) -> None:
+    """Subset ``font`` in place to the code points ``cps`` (those it has), keeping the layout features CJK text
+    needs and the copyright and licence names; no timestamps, so the same inputs give the same bytes. Shared by
+    ``tools/build_report_fonts.py``."""
+    from fontTools import subset
+
+    options = subset.Options()
+    options.layout_features = ["kern", "liga", "locl", "palt", "halt", "ccmp", "mark", "mkmk"]
+    options.name_IDs = [0, 1, 2, 3, 4, 5, 6, 13, 14]
+    options.name_languages = [0x409]
+    options.notdef_outline = True
+    options.recalc_timestamp = False
+    options.drop_tables += ["vhea", "vmtx", "VORG"]
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=cps)
+    subsetter.subset(font)
 
 
 #: Characters Noto Sans CJK lacks but Meili's texts use (PM₂.₅, O₃, NO₂, ✔): code point → (source character,
@@ -184,7 +192,8 @@ def _add_derived_glyphs(font) -> list[str]:
     return added
 
 
-def _rename(font) -> None:
+def _rename(font, family: str = FAMILY, ps_name: str = PS_NAME, source: str = NOTO_FACE,
+            style: str = "Regular") -> None:
     """Rename the family everywhere it is named (name table, CFF), keeping the copyright and licence records."""
     name = font["name"]
     version = name.getDebugName(5)
@@ -192,20 +201,20 @@ def _rename(font) -> None:
         if rec.nameID in (1, 2, 3, 4, 6, 16, 17, 21, 22):
             name.removeNames(nameID=rec.nameID)
     for nid, text in {
-        1: FAMILY,
-        2: "Regular",
-        3: f"{version.split(';')[0]};{PS_NAME};subset of {NOTO_FACE} for Meili",
-        4: f"{FAMILY} Regular",
+        1: family,
+        2: style,
+        3: f"{version.split(';')[0]};{ps_name};subset of {source} for Meili",
+        4: f"{family} {style}",
         5: version,
-        6: PS_NAME,
+        6: ps_name,
     }.items():
         name.setName(text, nid, 3, 1, 0x409)
         name.setName(text, nid, 1, 0, 0)
     if "CFF " in font:
         cff = font["CFF "].cff
-        cff.fontNames = [PS_NAME]
+        cff.fontNames = [ps_name]
         top = cff.topDictIndex[0]
-        for attr, value in (("FullName", f"{FAMILY} Regular"), ("FamilyName", FAMILY)):
+        for attr, value in (("FullName", f"{family} {style}"), ("FamilyName", family)):
             if hasattr(top, attr):
                 setattr(top, attr, value)
         top.rawDict.pop("CIDFontName", None)

@@ -49,3 +49,4 @@ from meili.cli import data as _data; app.add_typer(_data.app, name="data"); app.
 from meili.cli import evaluate as _ev; app.command("evaluate")(_ev.evaluate); app.command("rank")(_ev.rank)  # noqa: E402, E702, I001
 from meili.cli import portal as _portal; app.add_typer(_portal.app, name="portal"); app.command("serve")(_portal.serve)  # noqa: E402, E702, I001
 from meili.cli import publish as _publish; app.command("publish")(_publish.publish)  # noqa: E402, E702, I001
+from meili.cli import report as _report; app.add_typer(_report.app, name="report")  # noqa: E402, E702, I001

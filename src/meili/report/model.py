@@ -13,6 +13,7 @@ render them; ``meili.report.sidecar`` writes and checks the references.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Literal
 
 
@@ -102,6 +103,10 @@ class Document:
     date: str | None = None  # 成文日期, as printed
     release: int | None = None  # the release every number comes from
     blocks: list[Block] = field(default_factory=list)
+    # Of that release (``ReleaseInfo.digest`` and ``.created_at``): the writers put them in the document's
+    # properties (keywords "meili release N digest …", created = the release's time) and the sidecar.
+    release_digest: str | None = None
+    release_created_at: datetime | None = None
 
     def numbers(self) -> list[Number]:
         """Every number of the document, in reading order (for the sidecar and the golden tests)."""
