@@ -696,7 +696,7 @@ class Site:
             out.append({"table": r["table"], "measure": key.get("measure", key.get("metric", "")),
                         "region": key.get("region", key.get("code", "")), "year": key.get("year"),
                         "old": r["old"], "new": r["new"], "reason": r["reason"] or "",
-                        "date": fmt.day(r["date"]), "release": r["release"]})
+                        "date": fmt.day(r["date"]), "release": r.get("release") or self.number})
         return out
 
     def _page_revisions(self, lang: str) -> dict:
