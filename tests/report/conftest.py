@@ -15,6 +15,9 @@ COUNTIES = [("360704", "赣县区", 27.4), ("360731", "于都县", 29.1), ("3607
             ("360702", "章贡区", 31.2), ("360735", "石城县", 22.8)]
 
 
+AIR = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "air"
+
+
 def _ref(code: str, column: str = "value") -> Ref:
     return Ref(1, "observations", {"plan": "ganzhou", "region": code, "measure": "2", "year": 2024}, column)
 
@@ -54,9 +57,25 @@ def document() -> Document:
 
 
 @pytest.fixture(scope="session")
-def demo_workspace(tmp_path_factory) -> Path:
-    """A workspace after ``meili demo`` (imports, air and water results, release 1). Session-scoped: do not change
-    it in a test; copy it (``shutil.copytree``) to change it."""
-    from tests.helpers.portal import make_demo_workspace
+def demo_app(demo_workspace):
+    from meili.app import Meili
 
-    return make_demo_workspace(tmp_path_factory.mktemp("report") / "demo")
+    return Meili(demo_workspace)
+
+
+@pytest.fixture(scope="session")
+def jiangxi_app(tmp_path_factory):
+    """``meili init``; ``meili air record`` of 2019-01-01 … 01-31 (the 64 stations of the 11 cities, the national
+    station list as registry); ``meili publish``."""
+    files = sorted((AIR / "jiangxi-2019").glob("china_sites_201901*.csv"))
+    if not files:
+        pytest.skip("../shared/data is absent")
+    from meili.app import Meili
+    from meili.store import init_workspace
+
+    root = tmp_path_factory.mktemp("report") / "jiangxi"
+    init_workspace(root)
+    app = Meili(root)
+    app.record_air(app.read_air(files, stations=AIR / "cnemc-stations.csv"), 2019)
+    app.publish(note="2019年1月 江西省11个设区市")
+    return app

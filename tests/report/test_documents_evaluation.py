@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (fixtures imported from tests/report/documents_fixtures.py, used as parameters)
 """The evaluation report on the demo workspace: the summary line counts the release's statuses, every number is the
 release's value, the status words follow docs/reports.md."""
 
@@ -11,7 +10,6 @@ import pytest
 from meili.report.documents import build_assessment, build_bulletin, build_evaluation, status_word, value_of
 from meili.report.documents.config import read_config
 from meili.report.model import Paragraph, Table
-from tests.report.documents_fixtures import demo_app  # noqa: F401
 
 
 @pytest.fixture(scope="module")

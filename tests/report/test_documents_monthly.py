@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (fixtures imported from tests/report/documents_fixtures.py, used as parameters)
 """The monthly 通报 on the demo workspace (Ganzhou's counties, June 2019) and on January 2019 of Jiangxi's 11 cities
 recorded from the real CNEMC files."""
 
@@ -8,7 +7,6 @@ import pytest
 
 from meili.report.documents import build_monthly, value_of
 from meili.report.model import Paragraph, Ref, Table
-from tests.report.documents_fixtures import demo_app, jiangxi_app  # noqa: F401
 
 GANZHOU_UNITS = ["章贡区", "南康区", "赣县区", "信丰县", "大余县", "上犹县", "崇义县", "安远县", "定南县", "全南县",
                  "宁都县", "于都县", "兴国县", "会昌县", "寻乌县", "石城县", "瑞金市", "龙南市", "赣州经开区", "蓉江新区"]

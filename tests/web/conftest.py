@@ -7,12 +7,7 @@ import os
 
 import pytest
 
-from tests.helpers.portal import ARTEFACTS, CHROMIUM, CHROMIUM_ARGS, LiveServer, make_demo_workspace
-
-
-@pytest.fixture(scope="session")
-def demo_workspace(tmp_path_factory):
-    return make_demo_workspace(tmp_path_factory.mktemp("portal") / "meili-demo")
+from tests.helpers.portal import ARTEFACTS, CHROMIUM, CHROMIUM_ARGS, LiveServer
 
 
 @pytest.fixture(scope="session")

@@ -15,18 +15,21 @@ import typer
 from meili.cli._common import WorkspaceOption, console, meili_app
 
 Year = Annotated[int, typer.Option("--year", help="年份 / year")]
-Output = Annotated[Path, typer.Option("--output", "-o", help="输出文件（.docx 或 .pdf）/ output file (.docx or .pdf)")]
+# A string, not a Path: the trailing "/" of "-o DIR/" (write both formats into DIR) must survive parsing.
+Output = Annotated[str, typer.Option("--output", "-o", help="输出文件（.docx 或 .pdf），或以 / 结尾的目录（两种格式及图件）"
+                                     " / output file (.docx or .pdf), or a folder ending in / (both, with the charts)")]
 ReleaseOpt = Annotated[int | None, typer.Option("--release", help="发布编号（默认最新）/ release number (default: the "
                                                                   "latest)")]
 SlotsOpt = Annotated[Path | None, typer.Option("--slots", help="分析人员撰写的文字（YAML 或 Markdown）/ the analyst's "
                                                                "texts (YAML or Markdown)")]
 
 
-def _write(document, output: Path) -> None:
+def _write(document, output: str) -> None:
     from meili.report import write_document  # the writers (DOCX/PDF)
 
-    write_document(document, output)
-    console.print(f"{output}: {len(document.numbers())} 个数字 / numbers, 发布 / release {document.release}",
+    written = write_document(document, output)
+    shown = ", ".join(str(p) for p in written if p.suffix in (".docx", ".pdf"))
+    console.print(f"{shown}: {len(document.numbers())} 个数字 / numbers, 发布 / release {document.release}",
                   highlight=False)
 
 

@@ -178,21 +178,29 @@ def check(path: Path | str, app) -> CheckResult:
             own = "ref" in entry and i == 0
             found = lookup.value(ref)
             where = _where(ref)
-            if isinstance(found, str):  # a finding kind
-                result.findings.append(Finding(found, entry["id"], entry["text"], where=where))
+            if isinstance(found, _Missing):  # no stored value: a finding
+                result.findings.append(Finding(found.kind, entry["id"], entry["text"], where=where))
                 continue
             if own and not _same(found, entry.get("value")):
                 result.findings.append(Finding("value_differs", entry["id"], entry["text"], entry.get("value"),
                                                _json_value(found), where, _reprint(found, entry["text"])))
             if latest is not None and latest > int(ref["release"]):
                 later = lookup.value({**ref, "release": latest})
-                if isinstance(later, str) or not _same(later, found):
+                if isinstance(later, _Missing) or not _same(later, found):
                     result.findings.append(Finding("revised", entry["id"], entry["text"], _json_value(found),
-                                                   None if isinstance(later, str) else _json_value(later),
+                                                   None if isinstance(later, _Missing) else _json_value(later),
                                                    _where({**ref, "release": latest}),
-                                                   None if isinstance(later, str) or not own else
+                                                   None if isinstance(later, _Missing) or not own else
                                                    _reprint(later, entry["text"])))
     return result
+
+
+@dataclass(frozen=True)
+class _Missing:
+    """No stored value for a reference, and why (a finding kind) — distinct from a stored value that is text
+    (a status word, a state), which is compared like any other."""
+
+    kind: str
 
 
 class _Lookup:
@@ -218,10 +226,10 @@ class _Lookup:
             return None
 
     def value(self, ref: dict) -> Any:
-        """The stored value, or the kind of finding when there is none."""
+        """The stored value, or :class:`_Missing` with the kind of finding when there is none."""
         release = self.release(int(ref["release"]))
         if release is None:
-            return "release_missing"
+            return _Missing("release_missing")
         names = tuple(sorted(ref["key"]))
         key = (int(ref["release"]), ref["table"], names)
         if key not in self.index:
@@ -232,9 +240,9 @@ class _Lookup:
                 self.index[key] = {tuple(_norm(r[n]) for n in names): r for r in table.to_pylist()}
         row = self.index[key].get(tuple(_norm(ref["key"][n]) for n in names))
         if row is None:
-            return "row_missing"
+            return _Missing("row_missing")
         if ref["column"] not in row:
-            return "column_missing"
+            return _Missing("column_missing")
         return row[ref["column"]]
 
 
