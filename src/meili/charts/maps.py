@@ -175,7 +175,7 @@ def choropleth(
         layers.append(alt.Chart(alt.Data(values=shaded)).mark_geoshape(stroke=GREY, strokeWidth=0.8).encode(
             color=alt.Color("properties.v:Q", title=legend_title,
                             scale=alt.Scale(scheme=SEQUENTIAL_SCHEME, domain=[lo, hi] if hi > lo else [lo - 1, hi]),
-                            legend=alt.Legend(orient="right", gradientLength=160, format="~g")),
+                            legend=alt.Legend(orient="right", gradientLength=160, format=",.4~r")),
             tooltip=[alt.Tooltip("properties.name:N", title=catalog_label("columns", "region_name", lang)),
                      alt.Tooltip("properties.v_text:N", title=legend_title)],
         ))

@@ -50,6 +50,11 @@ AIR_NAMES = {
     "cwqi_rank": ("排名", "Rank"), "class": ("水质类别", "Class"),
 }
 WATER_CLASSES = {1: "Ⅰ", 2: "Ⅱ", 3: "Ⅲ", 4: "Ⅳ", 5: "Ⅴ", 6: "劣Ⅴ"}
+#: 水质状况 words of 地表水环境质量评价办法（试行） §5, and their usual English.
+WATER_STATUS_EN = {"优": "excellent", "良好": "good", "轻度污染": "slightly polluted", "中度污染": "moderately polluted",
+                   "重度污染": "heavily polluted"}
+#: Section groups by assessment level (国考/省考), as the water recorder names them.
+WATER_LEVELS = {"national": ("国考断面", "National sections"), "provincial": ("省考断面", "Provincial sections")}
 
 
 def strings() -> dict[str, dict[str, str]]:
@@ -72,7 +77,14 @@ def bi(zh: str, en: str | None, lang: str) -> str:
 def col(key: str, lang: str, kind: str = "text", unit: str | None = None, text: tuple[str, str] | None = None) -> dict:
     """A table column: ``key`` in the rows, its header in ``lang`` (the shared label catalog unless ``text``)."""
     header = bi(*text, lang) if text else label("columns", key, lang)
+    if lang == "en":
+        header = header[:1].upper() + header[1:]
     return {"key": key, "label": header, "kind": kind, "unit": unit}
+
+
+def paren(text: str, aside: str, lang: str) -> str:
+    """``text（aside）`` in Chinese, ``text (aside)`` in English."""
+    return f"{text}（{aside}）" if lang == "zh" else f"{text} ({aside})"
 
 
 def not_found(what: str, value: str) -> NotFoundError:
@@ -227,7 +239,7 @@ class Site:
         counts = self._status_counts(year, milestone)
         rows = [{"status": self.status_cell(s, lang), "measures": counts.get(s, 0)} for s in STATUS_ORDER
                 if counts.get(s)]
-        model["tables"] = [{"id": "status", "caption": f"{say('status_summary', lang)}（{year} → {milestone}）",
+        model["tables"] = [{"id": "status", "caption": paren(say("status_summary", lang), f"{year} → {milestone}", lang),
                             "columns": [col("status", lang, "status"), col("measures", lang, "number",
                                                                            text=("测度数", "Measures"))],
                             "rows": rows}]
@@ -351,7 +363,7 @@ class Site:
                          "kind": bi("预计值", "provisional", lang) if r["provisional"] else bi("观测值", "observed", lang),
                          "source": r["source"] or "", "revision": r["revision"]} for r in series]
         series_rows.sort(key=lambda r: (r["year"], r["kind"] != bi("基期值", "baseline", lang)))
-        model["tables"] = [{"id": "series", "caption": f"{say('series', lang)}（{self.region_name(region, lang)}）",
+        model["tables"] = [{"id": "series", "caption": paren(say("series", lang), self.region_name(region, lang), lang),
                             "columns": [col("year", lang), col("value", lang, "number", m.unit),
                                         col("kind", lang, text=("类别", "Kind")), col("source", lang),
                                         col("revision", lang, "number")],
@@ -493,7 +505,7 @@ class Site:
                        f": composite score {fmt.number(rank['score'])}, rank {rank['rank']}", lang)
         return {"title": f"{self.region_name(adcode, lang)} {say('scorecard', lang)}", "region": adcode,
                 "year": year, "milestone": milestone, "lead": lead, "ranking": rank,
-                "tables": [{"id": "scorecard", "caption": f"{say('scorecard', lang)}（{year} → {milestone}）",
+                "tables": [{"id": "scorecard", "caption": paren(say("scorecard", lang), f"{year} → {milestone}", lang),
                             "columns": [col("measure", lang, "link"), col("name", lang, text=("测度", "Measure")),
                                         col("unit", lang), col("value", lang, "number"),
                                         col("previous_value", lang, "number", text=("上年值", "Previous year")),
@@ -656,8 +668,13 @@ class Site:
             r["section"] = r.pop("name")
         areas = [r for r in pivot if r["scope"] in ("all", "county", "group")]
         for r in areas:
-            r["region_name"] = self._result_name(r, lang) if r["scope"] != "all" else bi("全市", "Whole city", lang)
-        areas.sort(key=lambda r: (r["scope"] != "all", r.get("cwqi_rank") or 999, r["adcode"]))
+            r["region_name"] = (bi("全市", "Whole city", lang) if r["scope"] == "all" else
+                                bi(*WATER_LEVELS[r["adcode"]], lang) if r["adcode"] in WATER_LEVELS else
+                                self._result_name(r, lang))
+        if lang == "en":
+            for r in sections + areas:
+                r["status"] = WATER_STATUS_EN.get(r.get("status"), r.get("status"))
+        areas.sort(key=lambda r: ({"all": 0, "group": 1}.get(r["scope"], 2), r.get("cwqi_rank") or 999, r["adcode"]))
         standards = sorted({s.strip() for r in this_year if r["standard"] for s in r["standard"].split(",")})
         sep = "；" if lang == "zh" else "; "
         model = {"title": f"{say('nav_water', lang)} {year}", "year": year,
@@ -824,4 +841,7 @@ class Site:
         already in table ``table_id`` of the page."""
         from meili.web.charts import render_chart
 
+        if "rows" in args and kind in ("county_bars", "choropleth"):
+            # a chart labels its bars and areas; the table beside it keeps the stored values
+            args["rows"] = [{**r, "value": None if r["value"] is None else round(r["value"], 2)} for r in args["rows"]]
         return render_chart(self, kind, table_id, lang, **args)
