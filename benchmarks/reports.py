@@ -32,8 +32,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     from meili.app import Meili
-    from meili.report import write_document
     from meili.report import documents as builders
+    from meili.report import write_document
 
     tmp = Path(tempfile.mkdtemp(prefix="meili-report-bench-"))
     workspace = args.workspace
