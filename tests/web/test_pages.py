@@ -141,3 +141,25 @@ def test_kept_pages_are_sent_compressed_to_who_accepts_it(client):
     assert int(packed.headers["content-length"]) < len(plain.content) / 2
     head = client.head("/zh/plan", headers={"Accept-Encoding": "identity"})
     assert head.status_code == 200 and head.content == b""
+
+
+def test_the_server_never_writes_to_the_workspace(demo_workspace):
+    """A fresh server answering pages, twins, the API, downloads and errors leaves every file of the workspace as
+    it was (it opens the store read-only and keeps what it renders in memory)."""
+    import hashlib
+
+    from fastapi.testclient import TestClient
+
+    from meili.app import Meili
+    from meili.web.server import create_app
+
+    def snapshot():
+        return {p.relative_to(demo_workspace): hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in sorted(demo_workspace.rglob("*")) if p.is_file()}
+
+    before = snapshot()
+    with TestClient(create_app(app=Meili(demo_workspace)), base_url="http://127.0.0.1") as c:
+        for path in ("/zh/", "/en/measures/16.1.csv", "/api/v1/observations?limit=5", "/downloads/meili-release-1.zip",
+                     "/zh/nothing", "/api/v1/releases", "/releases/1/zh/regions/360702.json"):
+            c.get(path)
+    assert snapshot() == before
