@@ -11,7 +11,9 @@
                   data_digest; its rows are in ``release_<name>`` for each name of ``RELEASE_TABLES`` (column
                   ``release`` first). ``release_revisions`` is created with the schema; the others by the first
                   publish, from the columns of what they freeze (a later publish adds a new column, never drops one)
-``meta``          ``schema_version`` (3); an older store is migrated when first opened, in one transaction
+``audit_log``     (v4) the hash-chained audit log (:mod:`meili.store.audit`); ``meta.audit_head`` its last row
+``users``, ``grants``  (v4) accounts and their roles (:mod:`meili.store.accounts`)
+``meta``          ``schema_version`` (4); an older store is migrated when first opened, in one transaction
 
 A write runs in one transaction: a failure (or a kill) before COMMIT leaves the file as it was. The class
 implements :class:`meili.store.protocol.Store`. Connections are shared per process and per file
@@ -32,6 +34,8 @@ import duckdb
 import pyarrow as pa
 
 from meili.errors import Problem, Text
+from meili.store import accounts as _accounts
+from meili.store import audit as _audit
 from meili.store.duckdb_connection import shared_database
 from meili.store.locking import lock_timeout
 from meili.store.model import IMPORT_STATES, OUTPUT_COLUMNS, ImportResult, Origin, StoreError, normalise_input
@@ -104,7 +108,13 @@ CREATE TABLE release_revisions (
     old_text VARCHAR, new_text VARCHAR, reason VARCHAR, import_id BIGINT, date TIMESTAMPTZ
 );
 """
-_DDL = _DDL_V2 + _DDL_V3
+#: What schema version 4 adds (#18): each module of the workflow registers its tables' DDL here, one line each.
+_DDL_V4_PARTS: list[str] = [
+    _audit.DDL,      # audit_log (meili.store.audit)
+    _accounts.DDL,   # users, grants (meili.store.accounts)
+]
+_DDL_V4 = "".join(_DDL_V4_PARTS)
+_DDL = _DDL_V2 + _DDL_V3 + _DDL_V4
 
 # Two observations are the same when all they say is the same; provenance (file, sheet, row) does not count.
 _SAME = " AND ".join(f"n.{c} IS NOT DISTINCT FROM c.{c}"
@@ -162,6 +172,8 @@ def _migrate(con: duckdb.DuckDBPyConnection, version: int) -> None:
             con.execute(_VIEW)
         if version <= 2:
             con.execute(_DDL_V3)
+        if version <= 3:
+            con.execute(_DDL_V4)
         con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION)])
 
 

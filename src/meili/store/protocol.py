@@ -59,7 +59,7 @@ if TYPE_CHECKING:
     from meili.store.model import ImportResult, Origin
 
 #: The schema every engine creates; older stores are migrated on open.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 @runtime_checkable
