@@ -13,6 +13,8 @@
                   publish, from the columns of what they freeze (a later publish adds a new column, never drops one)
 ``audit_log``     (v4) the hash-chained audit log (:mod:`meili.store.audit`); ``meta.audit_head`` its last row
 ``users``, ``grants``  (v4) accounts and their roles (:mod:`meili.store.accounts`)
+``periods``, ``submissions``, ``submission_values``, ``check_results``, ``queries``  (v4) the submission workflow
+                  and what each state locks (:mod:`meili.store.workflow`); a write meeting a lock is refused
 ``meta``          ``schema_version`` (4); an older store is migrated when first opened, in one transaction
 
 A write runs in one transaction: a failure (or a kill) before COMMIT leaves the file as it was. The class
@@ -36,6 +38,7 @@ import pyarrow as pa
 from meili.errors import Problem, Text
 from meili.store import accounts as _accounts
 from meili.store import audit as _audit
+from meili.store import workflow as _workflow
 from meili.store.duckdb_connection import shared_database
 from meili.store.locking import lock_timeout
 from meili.store.model import IMPORT_STATES, OUTPUT_COLUMNS, ImportResult, Origin, StoreError, normalise_input
@@ -112,6 +115,7 @@ CREATE TABLE release_revisions (
 _DDL_V4_PARTS: list[str] = [
     _audit.DDL,      # audit_log (meili.store.audit)
     _accounts.DDL,   # users, grants (meili.store.accounts)
+    _workflow.DDL,   # periods, period_releases, submissions, submission_values, check_results, queries (meili.store.workflow)
 ]
 _DDL_V4 = "".join(_DDL_V4_PARTS)
 _DDL = _DDL_V2 + _DDL_V3 + _DDL_V4
@@ -261,6 +265,7 @@ class DuckDBStore:
                 con.register("_incoming_arrow", incoming)
                 self._check_incoming(con, origin)
                 counts = self._classify(con)
+                _workflow.refuse_locked(con, origin.file or None)  # what a period or submission locks
                 if not dry_run:  # a dry run takes no id from the sequence
                     import_id = self._insert_import(con, origin, incoming.num_rows, counts)
                     self._insert_observations(con, import_id)
@@ -404,11 +409,13 @@ class DuckDBStore:
 
     # --- releases ------------------------------------------------------------------------------------------
     def publish(self, build: Callable[[pa.Table, pa.Table], dict[str, pa.Table]], *, actor: str,
-                note: str | None, time: Any) -> dict:
+                note: str | None, time: Any,
+                within: Callable[[duckdb.DuckDBPyConnection, int], None] | None = None) -> dict:
         """Publish the next release in one transaction, under the writer lock: freeze the current observations
         and results, the tables ``build(observations, results)`` returns (the other names of
         :data:`RELEASE_TABLES` but ``revisions``), and the revisions against the previous release; returns the
-        new ``releases`` row. Any failure — or a kill — before COMMIT leaves no trace of it."""
+        new ``releases`` row. Any failure — or a kill — before COMMIT leaves no trace of it. ``within(con,
+        number)`` runs in the same transaction (the workflow records the period's release and its audit row)."""
         with self.writing() as con:
             with _transaction(con):
                 number = con.execute("SELECT coalesce(max(number), 0) + 1 FROM releases").fetchall()[0][0]
@@ -429,6 +436,8 @@ class DuckDBStore:
                        "data_digest": release_digest(frozen, RELEASE_TABLES[:-1])}
                 con.execute("INSERT INTO releases VALUES ($number, $created_at, $actor, $note, $counts, $digest, "
                             "$data_digest)", row)
+                if within is not None:
+                    within(con, number)
         return self.releases(number)[0]
 
     def releases(self, number: int | None = None) -> list[dict]:
