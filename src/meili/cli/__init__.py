@@ -50,3 +50,7 @@ from meili.cli import evaluate as _ev; app.command("evaluate")(_ev.evaluate); ap
 from meili.cli import portal as _portal; app.add_typer(_portal.app, name="portal"); app.command("serve")(_portal.serve)  # noqa: E402, E702, I001
 from meili.cli import publish as _publish; app.command("publish")(_publish.publish)  # noqa: E402, E702, I001
 from meili.cli import report as _report; app.add_typer(_report.app, name="report")  # noqa: E402, E702, I001
+from meili.cli import users as _users; app.add_typer(_users.app, name="users")  # noqa: E402, E702, I001
+from meili.cli import audit as _audit; app.add_typer(_audit.app, name="audit")  # noqa: E402, E702, I001
+from meili.cli import periods as _periods; app.add_typer(_periods.app, name="periods")  # noqa: E402, E702, I001
+from meili.cli import submissions as _submissions; app.add_typer(_submissions.app, name="submissions")  # noqa: E402, E702, I001
