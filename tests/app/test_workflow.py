@@ -318,8 +318,7 @@ def test_a_filled_template_is_saved_through_the_same_path(app, tmp_path):
 def test_completeness_counts_cells_states_queries_and_days_left(app, tmp_path):
     wf = app.workflow
     rows = full_rows(app, UNIT)
-    wf.save_values(reporter(UNIT), YEAR, UNIT, rows[:-2] + [{"region": rows[-1][0], "measure": rows[-1][1],
-                                                            "missing_reason": "该县尚未建立此项统计"}],
+    wf.save_values(reporter(UNIT), YEAR, UNIT, [*rows[:-2], {"region": rows[-1][0], "measure": rows[-1][1], "missing_reason": "该县尚未建立此项统计"}],
                    expected_version=0)
     table = wf.completeness(YEAR, today=date(2025, 3, 1))
     assert table.num_rows == len(wf.units()) >= 20

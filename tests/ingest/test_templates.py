@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 
@@ -88,7 +89,8 @@ def test_defect_16_formula_with_cached_value_is_read(tmp_path):
     # Excel writes the computed value beside the formula: <c><f>30+5</f><v>35</v></c>.
     path = workbook(tmp_path / "f.xlsx", rows=[["ganzhou", "360700", "4", 2021, "=30+5", None, None, "x", None]])
     cached = rezip(path, tmp_path / "cached.xlsx",
-                   lambda n, d: d.replace(b"<f>30+5</f><v />", b"<f>30+5</f><v>35</v>") if n == SHEET else d)
+                   lambda n, d: re.sub(rb"<f>30\+5</f><v\s*/>|<f>30\+5</f><v></v>", b"<f>30+5</f><v>35</v>", d)
+                   if n == SHEET else d)  # openpyxl writes <v /> or <v></v> (with lxml, which python-docx brings)
     assert b"<v>35</v>" in zipfile.ZipFile(cached).read(SHEET)
     clean, _, _ = check_files([cached])
     assert clean.column("value").to_pylist() == [35.0]
