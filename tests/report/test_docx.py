@@ -45,7 +45,7 @@ def test_styles_name_the_official_faces_for_east_asian_text(written):
              for name in ("Normal", "Title", "Heading 1", "Heading 2", "Heading 3", "Meili Table", "Meili Page Number")}
     # half-points: 三号 16 pt = 32, 二号 22 pt = 44, 小四 12 pt = 24, 四号 14 pt = 28
     assert sizes == {"Normal": "32", "Title": "44", "Heading 1": "32", "Heading 2": "32", "Heading 3": "32",
-                     "Meili Table": "24", "Meili Page Number": "28"}
+                     "Meili Table": "21", "Meili Page Number": "28"}
     assert style(styles, "Heading 3").find(f"{W}rPr/{W}b") is not None
     assert style(styles, "Title").find(f"{W}pPr/{W}jc").get(f"{W}val") == "center"
     spacing = style(styles, "Normal").find(f"{W}pPr/{W}spacing")

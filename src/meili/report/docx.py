@@ -30,8 +30,8 @@ from meili.report.model import Document, Figure, Heading, Number, Paragraph, Run
 PAGE_MM = {"width": 210, "height": 297, "top": 37, "bottom": 35, "left": 28, "right": 26}
 #: Exact line pitch of the body (225 mm / 22 lines ≈ 28.95 pt; Word's usual 固定值 28.95 磅 = 579 twips).
 LINE_PITCH_PT = 28.95
-#: Sizes in points: 二号 22, 三号 16, 四号 14, 小四 12.
-SIZE = {"title": 22, "body": 16, "page": 14, "cell": 12, "note": 14}
+#: Sizes in points: 二号 22, 三号 16, 四号 14, 五号 10.5 (table cells: a twelve-column table needs it).
+SIZE = {"title": 22, "body": 16, "page": 14, "cell": 10.5, "note": 14}
 #: The placeholder of a slot the analyst has not filled.
 PLACEHOLDER = "【此处由分析人员填写：{title}】"
 #: The zip entries' date (a fixed one: same document, same bytes).

@@ -226,7 +226,9 @@ def _measure_table(src: Source, p, category: str, measures, used: dict, words: d
                  ["序号", "领域", "指标", "单位", f"{p.base_year}年基期值", "2025年目标值", "2035年目标值",
                   "现状值（年份）", "序时进度要求", "完成进度", "评估结论", "数据来源/备注"], rows,
                  notes=["序时进度 =（评估年 − 基期年）/（目标年 − 基期年）；完成进度 =（现状值 − 基期值）/（目标值 − 基期值）。"
-                        "预计：现状值为初步数据。"])
+                        "预计：现状值为初步数据。"],
+                 # twelve columns on a portrait page: the indicator's name and the remarks get the room
+                 widths=[0.55, 0.8, 2.3, 0.75, 0.95, 1.05, 1.05, 1.05, 0.85, 0.85, 1.0, 1.6])
 
 
 def _counties(src: Source, app: Meili, p, year: int, method: str, k: int) -> list:
