@@ -157,7 +157,7 @@ class SecurityHeaders:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        api = scope["path"].startswith("/api/")
+        api = scope["path"].startswith("/api/") and not scope["path"].startswith("/api/desk")  # the desk: no CORS
 
         async def send_with_headers(message):
             if message["type"] == "http.response.start":
@@ -189,9 +189,23 @@ def error_body(exc: MeiliError) -> dict:
         "en": exc.render("en") if hasattr(exc, "render") else str(exc)}}
 
 
+def error_status(exc: MeiliError) -> int:
+    """The HTTP status of an app error: 401 not signed in or a failed sign-in, 403 the policy or CSRF, 404, 409 a
+    stale version or a state that does not allow the change, 422 invalid input or failed checks, 429, 503 busy."""
+    kind = exc.kind
+    if isinstance(exc, NotFoundError):
+        return 404
+    return {"not_signed_in": 401, "login_failed": 401, "forbidden": 403, "csrf": 403, "version_conflict": 409,
+            "locked": 409, "too_many_attempts": 429, "store_busy": 503}.get(kind, 422)
+
+
 def create_app(workspace: str | Path | None = None, *, release: int | None = None,
-               app: Meili | None = None, config: PortalConfig | None = None) -> FastAPI:
-    """The portal over ``workspace`` (or an existing ``app``): every release, or only ``release`` when given."""
+               app: Meili | None = None, config: PortalConfig | None = None, desk: bool = False) -> FastAPI:
+    """The portal over ``workspace`` (or an existing ``app``): every release, or only ``release`` when given.
+
+    ``desk``: also the reporting desk (#18) — sign-in (``/desk/login``, ``/desk/logout``), its pages (``/desk/…``)
+    and the JSON write API (``/api/desk/…``, documented at ``/api/desk/openapi.json``). Without it the server only
+    reads."""
     from meili.app import Meili
     from meili.web.api import api_router
 
@@ -209,9 +223,19 @@ def create_app(workspace: str | Path | None = None, *, release: int | None = Non
 
     @api.exception_handler(MeiliError)
     async def meili_error(request: Request, exc: MeiliError):
-        status = 404 if isinstance(exc, NotFoundError) else 422
+        status = error_status(exc)
+        if status == 401 and desk and not request.url.path.startswith("/api/"):
+            from meili.web.auth import login_redirect
+
+            return login_redirect(request)
         if request.url.path.startswith("/api/"):
-            return JSONResponse(error_body(exc), status_code=status)
+            headers = {"Retry-After": str(getattr(exc, "retry_after", 60))} if status == 429 else None
+            body = error_body(exc)
+            if getattr(exc, "findings", None) is not None and request.url.path.startswith("/api/desk/"):
+                from meili.web.desk_api import finding_out
+
+                body["findings"] = [finding_out(f) for f in exc.findings]
+            return JSONResponse(body, status_code=status, headers=headers)
         return _error_page(portal, request, exc, status)
 
     @api.exception_handler(RequestValidationError)
@@ -221,6 +245,8 @@ def create_app(workspace: str | Path | None = None, *, release: int | None = Non
             "zh": f"请求参数无效：{where}", "en": f"invalid request: {where}"}}, status_code=422)
 
     api.include_router(api_router(portal))
+    if desk:
+        _mount_desk(api, portal, meili)
 
     @api.get("/api/docs", include_in_schema=False)
     def api_docs():
@@ -260,6 +286,26 @@ def create_app(workspace: str | Path | None = None, *, release: int | None = Non
         return await _page_response(portal, "/" + path, None, request, "")
 
     return api
+
+
+def _mount_desk(api: FastAPI, portal: Portal, meili: Meili) -> None:
+    """Sign-in, the desk's pages and its JSON API, before the portal's catch-all route."""
+    from meili.app.accounts import Accounts
+    from meili.web import auth, desk_api, desk_pages
+
+    api.state.desk = auth.Desk(meili, Accounts(meili.workspace))
+    api.add_middleware(auth.DeskMiddleware)
+    api.include_router(auth.router())
+    desk_routes = desk_api.router()
+    api.include_router(desk_routes, include_in_schema=False)  # documented apart: /api/desk/openapi.json
+    api.include_router(desk_pages.router(portal))
+    document: dict = {}
+
+    @api.get("/api/desk/openapi.json", include_in_schema=False)
+    def desk_openapi():
+        if not document:
+            document.update(desk_api.openapi_document(desk_routes.routes))
+        return JSONResponse(document)
 
 
 def _static_type(suffix: str) -> str:
