@@ -74,6 +74,8 @@ class AirInput:
     station_hours: int = 0
     years: tuple[int, int] | None = None  # the first and last year of the hourly data
     notes: list[str] = field(default_factory=list)  # the reader's notes (invalid cells per file, merged columns)
+    #: the station daily values, once computed into a temp table of ``con`` (:meth:`Meili.air_station_days`)
+    station_days: ir.Table | None = field(default=None, repr=False, compare=False)
 
     def require_year(self, year: int) -> None:
         """Refuse a year the data do not cover (else the answer would be an empty table that looks like a result)."""
@@ -418,6 +420,18 @@ class Meili:
         except (KeyError, ValueError):
             return key
 
+    def air_station_days(self, air: AirInput) -> ir.Table:
+        """Daily concentrations per station (:func:`meili.standards.air.daily.station_daily`: 24-h means, MDA8 …)
+        of the input, computed once into a temp table on its own connection and kept on ``air``: the indicators and
+        the recorded results start from it instead of compiling and running the hourly → daily chain again."""
+        if air.station_days is None:
+            from meili.standards.air.daily import station_daily
+
+            name = f"_station_days_{next(_counter)}"
+            air.station_days = self.hooks.run("站点日值 / station daily values", lambda: air.con.create_table(
+                name, station_daily(air.hourly), temp=True), air.con)
+        return air.station_days
+
     def air_indicators(self, air: AirInput, *, plan: str = "ganzhou", year: int, city_code: str = "360700",
                        standard: str = "auto", sources: Sequence[str] | None = None) -> pa.Table:
         """The plan's air measures (PM2.5, 优良天数比率 …) computed from the hourly data, as observation rows."""
@@ -428,7 +442,7 @@ class Meili:
         srcs = [str(s) for s in (sources if sources is not None else air.files)]
         return self.hooks.run("计算指标 / computing the indicators", lambda: plan_indicators(
             air.hourly, air.registry.table, year=year, plan=plan, city_code=city_code, sources=srcs,
-            standard=standard, input_notes=air.notes), air.con)
+            standard=standard, input_notes=air.notes, station_days=self.air_station_days(air)), air.con)
 
     # --- water -------------------------------------------------------------------------------------------
     def read_water(self, path: str | Path, *, sections: str | Path | None = None, year: int | None = None,
@@ -539,14 +553,25 @@ class Meili:
         """Record ``year``'s GB 3838 classes per section (year and months), and per county and for all sections the
         shares, 水质状况 and CWQI rank, in one transaction. ``files``: the inputs for provenance (default: the
         input named by ``data``)."""
+        return self.record_water_years(data, [year], files=files, producer=producer)[0]
+
+    def record_water_years(self, data, years: Sequence[int], *, files: Sequence[str | Path] | None = None,
+                           producer: str = "meili water record") -> list[RecordResult]:
+        """:meth:`record_water` for several years, computed together (one query per table for all the years, the
+        same values as one call per year) and recorded one transaction per year, in ``years``' order."""
         from meili.app import releases
 
-        self._water_year(data, year)
-        rows, notes = self.hooks.run("计算 / computing", lambda: releases.water_results(self, data, year))
-        for note in notes:
-            self.hooks.note(note)
+        for year in years:
+            self._water_year(data, year)
+        computed = self.hooks.run("计算 / computing", lambda: releases.water_results_of_years(self, data, years))
         inputs = [Path(f) for f in (files if files is not None else [data.source])]
-        return releases.record(self, "water", year, rows, inputs, producer, notes)
+        runs = []
+        for year in dict.fromkeys(int(y) for y in years):
+            rows, notes = computed[year]
+            for note in notes:
+                self.hooks.note(note)
+            runs.append(releases.record(self, "water", year, rows, inputs, producer, notes))
+        return runs
 
     def results(self, domain: str | None = None, *, year: int | None = None, scope: str | None = None,
                 code: str | None = None) -> pa.Table:

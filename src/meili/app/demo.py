@@ -107,8 +107,8 @@ def recorded_results(app: Meili, air: AirInput | None = None) -> list[RecordResu
     runs = [app.record_air(air, AIR_YEAR, producer="meili demo: air results")]
     samples_file, sections_file = water_files()
     data = app.read_water(samples_file, sections=sections_file)
-    runs += [app.record_water(data, year, files=[samples_file, sections_file], producer="meili demo: water results")
-             for year in WATER_YEARS]
+    runs += app.record_water_years(data, WATER_YEARS, files=[samples_file, sections_file],
+                                  producer="meili demo: water results")
     return runs
 
 

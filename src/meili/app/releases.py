@@ -24,6 +24,8 @@ from meili.errors import NotFoundError, Problem, Text
 from meili.store.results import RELEASE_TABLES, RESULT_INPUT_SCHEMA
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     import pyarrow as pa
 
     from meili.app import AirInput, Meili
@@ -138,40 +140,39 @@ def air_results(app: Meili, air: AirInput, year: int, *, standard: str = "auto",
     per month, as result rows; and notes on the scopes skipped.
 
     The functions of :meth:`Meili.air_annual` (daily values, then :func:`annual_table`), run once for all the
-    groupings: their daily values are stacked in one table (keys prefixed ``station|``, ``city|`` …), each period
-    is one query (Ibis compiles it once: compiling, not DuckDB, is most of the time), and the 综合指数 rank — the only value that compares keys — is taken again within each grouping.
+    groupings: their daily values, from the input's station daily values (:meth:`Meili.air_station_days`), are one
+    table of stacked keys (``station|…``, ``city|…`` …), the year and its months are one query (compiling, not
+    DuckDB, is most of the time), and the 综合指数 rank — the only value that compares keys — is taken again within
+    each grouping.
     Recording four groupings so costs about what one ``air annual`` run does (a test checks the values are
     :meth:`Meili.air_annual`'s)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from meili.standards.air.annual import annual_table, daily_for_evaluation
+    from meili.standards.air.annual import annual_table, stacked_daily_for_evaluation
 
     groupings = ["station"] + (["city", "region", "group"] if air.registry is not None else [])
     notes = [] if air.registry is not None else [Text(
         "没有站点名录：只记录各站点结果", "no station registry: results are recorded per station only").render()]
-    dailies = [daily_for_evaluation(air.hourly, registry=air.registry_table, by=by, standard=standard,
-                                    o3_order=o3_order) for by in groupings]
-    common = [c for c in dailies[0].columns if all(c in d.columns for d in dailies)]
+    daily = stacked_daily_for_evaluation(air.hourly, registry=air.registry_table, groupings=groupings,
+                                         standard=standard, o3_order=o3_order,
+                                         station_days=app.air_station_days(air))
     daily_name = f"_record_daily_{next(_names)}"
     raw = air.con.con
-    for by, daily in zip(groupings, dailies, strict=True):
-        app.hooks.run(f"日值 / daily values ({by})", lambda by=by, daily=daily: air.con.create_table(
-            f"{daily_name}_{by}", daily.select(*common), temp=True), air.con)
-    raw.execute(f"CREATE TEMP TABLE {daily_name} AS " + " UNION ALL ".join(
-        f"SELECT * REPLACE ('{by}|' || key AS key) FROM {daily_name}_{by}" for by in groupings))
-    table = air.con.table(daily_name)
+    table = app.hooks.run("日值 / daily values", lambda: air.con.create_table(daily_name, daily, temp=True), air.con)
     names = _air_names(app, air)
     std = air_standard(year, standard)
     metrics = {m: Metric(m, unit, std) for m, unit in AIR_METRICS.items()}
     parts = []
     try:
-        for period in ("year", "month"):
-            sql = air.con.compile(annual_table(table, period=period, year=year))
-            sql = (f"SELECT * REPLACE (CASE WHEN composite_index IS NULL THEN NULL ELSE rank() OVER (PARTITION BY "
-                   f"split_part(key, '|', 1), period, composite_index IS NULL ORDER BY composite_index) END AS rank) "
-                   f"FROM ({sql})")
-            wide = app.hooks.run(f"计算 / computing ({period})", lambda sql=sql: raw.sql(sql).to_arrow_table(), air.con)
+        # the year and its months in one query (labels 2019, 2019-03 tell them apart)
+        sql = air.con.compile(annual_table(table, period=("year", "month"), year=year))
+        sql = (f"SELECT * REPLACE (CASE WHEN composite_index IS NULL THEN NULL ELSE rank() OVER (PARTITION BY "
+               f"split_part(key, '|', 1), period, composite_index IS NULL ORDER BY composite_index) END AS rank) "
+               f"FROM ({sql})")
+        both = app.hooks.run("计算 / computing", lambda: raw.sql(sql).to_arrow_table(), air.con)
+        is_year = pc.equal(pc.utf8_length(both["period"]), 4)
+        for period, wide in (("year", both.filter(is_year)), ("month", both.filter(pc.invert(is_year)))):
             grouping = pc.split_pattern(wide["key"], "|", max_splits=1)
             by_col, key_col = pc.list_element(grouping, 0), pc.list_element(grouping, 1)
             wide = wide.set_column(wide.column_names.index("key"), "key", key_col)
@@ -180,8 +181,7 @@ def air_results(app: Meili, air: AirInput, year: int, *, standard: str = "auto",
                 parts.append(_long(rows, domain="air", scope=AIR_SCOPES[by], year=year, metrics=metrics,
                                    names=names.get(by), month_from="period" if period == "month" else None))
     finally:
-        for name in [daily_name, *(f"{daily_name}_{by}" for by in groupings)]:
-            raw.execute(f"DROP TABLE IF EXISTS {name}")
+        raw.execute(f"DROP TABLE IF EXISTS {daily_name}")
     return pa.concat_tables(parts), notes
 
 
@@ -202,10 +202,28 @@ def water_results(app: Meili, data, year: int) -> tuple[pa.Table, list[str]]:
     classes, 水质状况, main pollutants and the CWQI and its rank, as result rows; notes on what was skipped.
 
     ``class`` is recorded as a number (Ⅰ…Ⅴ = 1…5, 劣Ⅴ = 6) with its label as text."""
+    return water_results_of_years(app, data, [year])[year]
+
+
+def water_results_of_years(app: Meili, data, years: Sequence[int]) -> dict[int, tuple[pa.Table, list[str]]]:
+    """:func:`water_results` of several years, computed together: each query covers every year (compiling the
+    Ibis expressions, not DuckDB, is most of the time) and its rows are split by period. Every value is computed
+    per section or group and period (the CWQI change against the year before it), so each year's rows are those
+    of a call for that year alone (a test checks it). The national table, whose times carry no year, is computed
+    one year at a time as before."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    notes: list[str] = []
+    from meili.standards.water.pipeline import classify_sections, rank_groups, summarize_sections
+
+    years = list(dict.fromkeys(int(y) for y in years))
+    for y in years:
+        app._water_year(data, y)
+    if data.is_national_table or len(years) == 0:
+        batches: list[int | list[int]] = list(years)
+    else:
+        batches = [years]
+    out: dict[int, tuple[pa.Table, list[str]]] = {}
     sections = data.sections
     section_names = (dict(zip(sections["section"].to_pylist(), sections["name"].to_pylist(), strict=True))
                      if "name" in sections.column_names else {})
@@ -213,33 +231,68 @@ def water_results(app: Meili, data, year: int) -> tuple[pa.Table, list[str]]:
     section_metrics = {"class": Metric("_class", None, std, text="class"), "status": Metric(None, None, std, "status"),
                        "main_pollutants": Metric(None, None, std, "main_pollutants"),
                        "meets_target": Metric("meets_target", None, std), "n_items": Metric("n_items", None, std)}
-    parts = []
-    for period in ("year", "month"):
-        classes = app.water_classify(data, period=period, year=year)
-        if period == "month":
-            classes = classes.filter(pc.starts_with(classes["period"], f"{year}-"))
-        classes = classes.append_column("_class", pa.array(
-            [WATER_CLASS_VALUES.get(c) for c in classes["class"].to_pylist()], pa.float64()))
-        parts.append(_long(classes, domain="water", scope="section", year=year, code="section", names=section_names,
-                           metrics=section_metrics, month_from="period" if period == "month" else None))
-    if data.is_national_table or "region_code" in sections.column_names:
-        group_metrics = {
-            "n_sections": Metric("n_sections", None, std),
-            **{metric: Metric(col, "%", std) for col, metric in WATER_SHARES.items()},
-            "status": Metric(None, None, std, "status"), "main_pollutants": Metric(None, None, std, "main_pollutants"),
-        }
-        rank_metrics = {"cwqi": Metric("cwqi", None, cwqi), "cwqi_rank": Metric("rank", None, cwqi),
-                        "cwqi_change_rate": Metric("change_rate", "%", cwqi)}
-        for by, scope in (("region", "county"), ("all", "all")):
-            summary = app.water_summary(data, year=year, by=by)
-            names = {k: ("全部断面" if k == "all" else app._known_name(k)) for k in summary["key"].to_pylist()}
-            parts.append(_long(summary, domain="water", scope=scope, year=year, names=names, metrics=group_metrics))
-            parts.append(_long(app.water_rank(data, year=year, by=by), domain="water", scope=scope, year=year,
-                               names=names, metrics=rank_metrics))
-    else:
-        notes.append(Text("没有断面名录：只记录各断面类别", "no section registry: classes are recorded per section only")
-                     .render())
-    return pa.concat_tables(parts), notes
+    grouped = data.is_national_table or "region_code" in sections.column_names
+    for batch in batches:
+        batch_years = [batch] if isinstance(batch, int) else batch
+
+        def of_year(table: pa.Table, y: int, *, month: bool = False, batch=batch) -> pa.Table:
+            """The rows of year ``y`` (a single-year batch keeps the rows as the one-year call did)."""
+            if month:
+                return table.filter(pc.starts_with(table["period"], f"{y}-"))
+            return table if isinstance(batch, int) else table.filter(pc.equal(table["period"], str(y)))
+
+        parts: dict[int, list[pa.Table]] = {y: [] for y in batch_years}
+        if isinstance(batch, int):  # the national table: as the one-year commands compute it
+            by_period = {period: classify_sections(data.samples, data.sections, period=period, published=data.published,
+                                                   year=None if data.is_national_table else batch)
+                         for period in ("year", "month")}
+        else:  # the years and months of every year in one query, told apart by their labels (2024, 2024-03)
+            both = classify_sections(data.samples, data.sections, period=("year", "month"), year=batch)
+            is_year = pc.equal(pc.utf8_length(both["period"]), 4)
+            by_period = {"year": both.filter(is_year), "month": both.filter(pc.invert(is_year))}
+        for period, classes in by_period.items():
+            classes = classes.append_column("_class", pa.array(
+                [WATER_CLASS_VALUES.get(c) for c in classes["class"].to_pylist()], pa.float64()))
+            for y in batch_years:
+                parts[y].append(_long(of_year(classes, y, month=period == "month"), domain="water", scope="section",
+                                      year=y, code="section", names=section_names, metrics=section_metrics,
+                                      month_from="period" if period == "month" else None))
+        if grouped:
+            group_metrics = {
+                "n_sections": Metric("n_sections", None, std),
+                **{metric: Metric(col, "%", std) for col, metric in WATER_SHARES.items()},
+                "status": Metric(None, None, std, "status"),
+                "main_pollutants": Metric(None, None, std, "main_pollutants"),
+            }
+            rank_metrics = {"cwqi": Metric("cwqi", None, cwqi), "cwqi_rank": Metric("rank", None, cwqi),
+                            "cwqi_change_rate": Metric("change_rate", "%", cwqi)}
+            scopes = {"region": "county", "all": "all"}
+            # both groupings in one query each (keys ``region|…``, ``all|all``), split here
+            summaries = _split_stacked(summarize_sections(data.samples, data.sections, year=batch, by=tuple(scopes)))
+            ranks = _split_stacked(rank_groups(data.samples, data.sections, year=batch, by=tuple(scopes)))
+            for by, scope in scopes.items():
+                for y in batch_years:
+                    summary = of_year(summaries[by], y)
+                    names = {k: ("全部断面" if k == "all" else app._known_name(k)) for k in summary["key"].to_pylist()}
+                    parts[y].append(_long(summary, domain="water", scope=scope, year=y, names=names,
+                                          metrics=group_metrics))
+                    parts[y].append(_long(of_year(ranks[by], y), domain="water", scope=scope, year=y, names=names,
+                                          metrics=rank_metrics))
+        notes = [] if grouped else [Text("没有断面名录：只记录各断面类别",
+                                         "no section registry: classes are recorded per section only").render()]
+        for y in batch_years:
+            out[y] = (pa.concat_tables(parts[y]), list(notes))
+    return out
+
+
+def _split_stacked(table: pa.Table) -> dict[str, pa.Table]:
+    """The rows of a table of stacked keys (``<grouping>|<key>``) per grouping, with the plain key."""
+    import pyarrow.compute as pc
+
+    parts = pc.split_pattern(table["key"], "|", max_splits=1)
+    by_col, key_col = pc.list_element(parts, 0), pc.list_element(parts, 1)
+    table = table.set_column(table.column_names.index("key"), "key", key_col)
+    return {by: table.filter(pc.equal(by_col, by)) for by in pc.unique(by_col).to_pylist() if by is not None}
 
 
 def record(app: Meili, domain: str, year: int, rows: pa.Table, files: list[Path], producer: str,
@@ -322,28 +375,48 @@ def build_release(app: Meili, observations: pa.Table, notes: list[str]) -> dict[
     """The computed tables of a release from the observations frozen in it: evaluations (milestones 2025 and 2035)
     and summaries for every plan and year with observations, rankings by both methods where they succeed (a
     :class:`MeiliError` is noted in ``notes`` and the ranking skipped)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     import pyarrow.compute as pc
 
     from meili.app.choices import RANK_METHODS
     from meili.errors import MeiliError
 
-    evaluations, rankings, summaries = [], [], []
-    for plan in sorted(set(observations["plan"].to_pylist())):
-        obs = observations.filter(pc.equal(observations["plan"], plan))
-        p = app.plan(plan)
-        for year in sorted(set(obs["year"].to_pylist())):
-            if not p.base_year <= year <= max(p.milestones):
-                notes.append(f"{plan} {year}: 不在规划年份内，不评估 / outside the plan's years, not evaluated")
-                continue
-            for milestone in RELEASE_MILESTONES:
-                if milestone not in p.milestones:
+    # The evaluations, summaries and rankings are independent queries on the evaluation's private DuckDB connection
+    # (a cursor per call, the GIL released while DuckDB runs): two threads run them side by side; the results are
+    # taken in the order of the loop, so the release's content and notes are the same as one by one.
+    jobs: list[tuple[str, Any]] = []  # (kind, future or note)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for plan in sorted(set(observations["plan"].to_pylist())):
+            obs = observations.filter(pc.equal(observations["plan"], plan))
+            p = app.plan(plan)
+            for year in sorted(set(obs["year"].to_pylist())):
+                if not p.base_year <= year <= max(p.milestones):
+                    jobs.append(("note", f"{plan} {year}: 不在规划年份内，不评估 / outside the plan's years, not evaluated"))
                     continue
-                evaluations.append(app.evaluate(plan, year, milestone=milestone, observations=obs))
-                s = app.category_summary(plan, year, milestone=milestone, observations=obs)
-                summaries.append(_with(s, plan=plan, year=year, milestone=milestone))
-            for method in RANK_METHODS:
+                for milestone in RELEASE_MILESTONES:
+                    if milestone not in p.milestones:
+                        continue
+                    jobs.append(("evaluation", pool.submit(app.evaluate, plan, year, milestone=milestone,
+                                                           observations=obs)))
+                    jobs.append(("summary", pool.submit(lambda plan=plan, year=year, milestone=milestone, obs=obs: _with(
+                        app.category_summary(plan, year, milestone=milestone, observations=obs), plan=plan, year=year,
+                        milestone=milestone))))
+                for method in RANK_METHODS:
+                    jobs.append(("ranking", (plan, year, method, pool.submit(
+                        app.rank, plan, year, method=method, observations=obs))))
+        evaluations, rankings, summaries = [], [], []
+        for kind, job in jobs:
+            if kind == "note":
+                notes.append(job)
+            elif kind == "evaluation":
+                evaluations.append(job.result())
+            elif kind == "summary":
+                summaries.append(job.result())
+            else:
+                plan, year, method, future = job
                 try:
-                    ranked = app.rank(plan, year, method=method, observations=obs)
+                    ranked = future.result()
                 except MeiliError as e:
                     notes.append(f"{plan} {year} {method}: {e.problems[0].render() if e.problems else e}")
                     continue

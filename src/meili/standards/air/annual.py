@@ -8,6 +8,7 @@ region or group). Periods: ``year`` (``YYYY``), ``half`` (``YYYY-H1`` 上半年,
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import ibis
 import ibis.expr.types as ir
@@ -36,6 +37,12 @@ def period_label(date: ir.DateValue, period: str) -> ir.StringValue:
     raise invalid_choice("period", period, PERIODS)
 
 
+def period_kind(label: ir.StringValue) -> ir.StringValue:
+    """The kind of a :func:`period_label`: ``year`` (``YYYY``), ``half`` (``-H``), ``quarter`` (``-Q``) or ``month``."""
+    return ibis.cases((label.length() == 4, "year"), (label.contains("-H"), "half"), (label.contains("-Q"), "quarter"),
+                      else_="month")
+
+
 def percentile(values: ir.NumericColumn, p: float) -> ir.FloatingScalar:
     """HJ 663-2013 附录A [S]: k = 1 + (n − 1)·p/100, s = ⌊k⌋, m_p = X(s) + (X(s+1) − X(s))·(k − s).
 
@@ -56,7 +63,7 @@ def _rounded(value: ir.NumericValue, pollutant: str) -> ir.FloatingValue:
     return aqi.rounded_concentration(value, pollutant).cast("float64") / scale
 
 
-def period_statistics(daily: ir.Table, *, period: str = "year", year: int | None = None) -> ir.Table:
+def period_statistics(daily: ir.Table, *, period: str | Sequence[str] = "year", year: int | None = None) -> ir.Table:
     """HJ 663 period statistics per key: ``key, period, so2, no2, pm10, pm25, co_p95, o3_8h_p90`` (GB/T 8170
     rounded: integer μg/m³, CO 0.1 mg/m³), the 24-h percentiles ``so2_p98, no2_p98, pm10_p95, pm25_p95``,
     ``valid_days`` (days with a valid AQI), ``good_days``, ``good_rate`` (%, 1 decimal), ``days_level_1…6``,
@@ -67,13 +74,22 @@ def period_statistics(daily: ir.Table, *, period: str = "year", year: int | None
     and ``composite_index`` (I_sum = Σ w_i·C_i/S_i over ``tables/composite_index.csv``, 2 decimals).
     Published numbers are rounded by GB/T 8170-2008 §3.2 on their decimal value (:mod:`meili.standards.rounding`):
     ``good_rate`` to 0.1 %, ``composite_index`` to 0.01 (城市环境空气质量排名技术规定 [S]).
+
+    ``period`` several kinds (``("year", "month")``): one query for all of them; every statistic is computed per
+    key and period, so each kind's rows (:func:`period_kind` of ``period``) are those of a call for it alone.
     """
-    if period not in PERIODS:
-        raise invalid_choice("period", period, PERIODS)
+    stacked = not isinstance(period, str)
+    for p in (period if stacked else [period]):
+        if p not in PERIODS:
+            raise invalid_choice("period", p, PERIODS)
     d = daily
     if year is not None:
         d = d.filter(d.date.year().isin([year, year - 1]))
-    d = d.mutate(period=period_label(d.date, period), _month=d.date.month(), _ym=d.date.strftime("%Y-%m"))
+    if stacked:  # each day counts in a period of each kind, whose labels tell them apart (2019, 2019-03)
+        d = ibis.union(*(d.mutate(period=period_label(d.date, p)) for p in period), distinct=False)
+        d = d.mutate(_month=d.date.month(), _ym=d.date.strftime("%Y-%m"))
+    else:
+        d = d.mutate(period=period_label(d.date, period), _month=d.date.month(), _ym=d.date.strftime("%Y-%m"))
     pct = {r["indicator"]: (r["daily_series"], float(r["percentile"])) for r in tables.percentiles()}
     aggs: dict[str, ir.Value] = {p: d[p].mean() for p in MEAN_ITEMS}
     aggs.update({name: percentile(d[series], p) for name, (series, p) in pct.items()})
@@ -92,9 +108,16 @@ def period_statistics(daily: ir.Table, *, period: str = "year", year: int | None
     monthly = monthly.mutate(_ok=ibis.and_(*(monthly[f"n_{s}"] >= need for s in SERIES)))
     months = monthly.group_by(["key", "period"]).aggregate(_months_ok=monthly._ok.sum())
     stats = stats.left_join(months, ["key", "period"]).drop("key_right", "period_right")
-    complete = stats._months_ok == MONTHS_IN[period]
-    if period == "year":
-        complete = complete & ibis.and_(*(stats[f"days_{s}"] >= v["annual_min_days"] for s in SERIES))
+    annual_days = ibis.and_(*(stats[f"days_{s}"] >= v["annual_min_days"] for s in SERIES))
+    if stacked:
+        kind = period_kind(stats.period)
+        months_in = ibis.cases(*((kind == k, n) for k, n in MONTHS_IN.items()))
+        complete = stats._months_ok == months_in
+        complete = ibis.ifelse(kind == "year", complete & annual_days, complete)
+    else:
+        complete = stats._months_ok == MONTHS_IN[period]
+        if period == "year":
+            complete = complete & annual_days
     stats = stats.mutate(complete=complete.fill_null(False))
     rounded = {p: _rounded(stats[p], p) for p in MEAN_ITEMS}
     rounded.update({name: _rounded(stats[name], series.split("_")[0]) for name, (series, _) in pct.items()})
@@ -148,8 +171,9 @@ def rank_periods(stats: ir.Table, *, year: int | None = None) -> ir.Table:
     return out.order_by(["period", "rank", "key"])
 
 
-def annual_table(daily: ir.Table, *, period: str = "year", year: int | None = None) -> ir.Table:
-    """Statistics and ranking in the CLI's column order (other columns after)."""
+def annual_table(daily: ir.Table, *, period: str | Sequence[str] = "year", year: int | None = None) -> ir.Table:
+    """Statistics and ranking in the CLI's column order (other columns after); ``period`` one kind or several
+    (:func:`period_statistics`; ranks are taken within a period, whose labels differ by kind)."""
     ranked = rank_periods(period_statistics(daily, period=period, year=year), year=year)
     first = ["key", "period", "so2", "no2", "pm10", "pm25", "co_p95", "o3_8h_p90", "good_rate", "valid_days",
              "complete", "attained", "attained_provisional", "composite_index", "rank", "change_rate"]
@@ -167,11 +191,14 @@ def daily_for_evaluation(
     by: str = "city",
     standard: str = "auto",
     o3_order: str = "station_mda8",
+    station_days: ir.Table | None = None,
 ) -> ir.Table:
-    """Daily values with AQI (unrounded concentrations) keyed by ``key`` for :func:`period_statistics`."""
+    """Daily values with AQI (unrounded concentrations) keyed by ``key`` for :func:`period_statistics`.
+    ``station_days``: :func:`~meili.standards.air.daily.station_daily` of ``hourly`` when the caller has it already
+    (a table computed once: the same values, compiled and run once)."""
     from meili.standards.air.daily import daily_aqi, group_daily, station_daily, station_keys
 
-    sd = station_daily(hourly)
+    sd = station_days if station_days is not None else station_daily(hourly)
     if by == "station":
         return daily_aqi(sd.rename(key="station"), standard=standard,
                          not_measured=aqi.not_measured_by_design(registry))
@@ -180,6 +207,48 @@ def daily_for_evaluation(
     keys = station_keys(registry, by)
     return daily_aqi(group_daily(sd, keys, hourly=hourly, o3_order=o3_order), standard=standard,
                      not_measured=aqi.not_measured_by_design(registry, keys))
+
+
+def stacked_daily_for_evaluation(
+    hourly: ir.Table,
+    *,
+    registry=None,
+    groupings: Sequence[str] = ("station",),
+    standard: str = "auto",
+    o3_order: str = "station_mda8",
+    station_days: ir.Table | None = None,
+) -> ir.Table:
+    """:func:`daily_for_evaluation` of several groupings in one table (one query to compile and run): ``key`` is
+    ``<grouping>|<key>`` (``station|…``, ``city|…``, ``region|…``, ``group|…``) and the columns are those every
+    grouping has (``key, date``, the daily concentrations, AQI, IAQIs, level …; not ``stations`` nor the station
+    hour counts). Each day of a key is computed from that key's stations alone, as by one call per grouping: the
+    groupings are stacked before the AQI (a row-wise computation), the city, county and group means taken in one
+    group-by over the stacked station→key pairs (a test checks the values are the separate calls')."""
+    from meili.standards.air.daily import DAILY_COLUMNS, daily_aqi, group_daily, station_daily, station_keys
+
+    sd = station_days if station_days is not None else station_daily(hourly)
+    groups = [by for by in groupings if by != "station"]
+    if groups and registry is None:
+        raise needs_registry(groups[0])
+    parts, not_measured = [], []
+    if "station" in groupings:
+        parts.append(sd.select(key=ibis.literal("station|") + sd.station, date=sd.date, **{c: sd[c] for c in DAILY_COLUMNS}))
+        nm = aqi.not_measured_by_design(registry)
+        if nm is not None:
+            not_measured.append(nm.mutate(_nm_key=ibis.literal("station|") + nm._nm_key))
+    if groups:
+        keys = [station_keys(registry, by) for by in groups]
+        keys = ibis.union(*(k.select("station", key=ibis.literal(f"{by}|") + k.key) for by, k in zip(groups, keys, strict=True)),
+                          distinct=False)
+        agg = group_daily(sd, keys, hourly=hourly, o3_order=o3_order)
+        parts.append(agg.select("key", "date", *DAILY_COLUMNS))
+        nm = aqi.not_measured_by_design(registry, keys)
+        if nm is not None:
+            not_measured.append(nm)
+    stacked = ibis.union(*parts, distinct=False) if len(parts) > 1 else parts[0]
+    nm = (ibis.union(*not_measured, distinct=False) if len(not_measured) > 1 else not_measured[0]
+          ) if not_measured else None
+    return daily_aqi(stacked.view(), standard=standard, not_measured=nm)
 
 
 def annual_values(

@@ -114,6 +114,7 @@ def plan_indicators(
     city_code: str | None = None,
     standard: str = "auto",
     input_notes: Sequence[str] = (),
+    station_days: ir.Table | None = None,
 ) -> pa.Table:
     """Observation rows ``plan, region, measure, year, value, state, unit, source, note`` (OBSERVATION_SCHEMA):
     one per measure bound to an air computation, for its scope (``region`` = the group id or region code).
@@ -130,6 +131,8 @@ def plan_indicators(
     ``measured`` when the year meets GB 3095 表4 (≥ 324 days, ≥ 27 a month, 25 in February) — for a mean of
     counties, every county — else ``incomplete``. ``note`` gives valid days, valid station-days and the files.
     Rows come per scope (in the order of the bindings' first appearance), then in the bindings' order.
+    ``station_days``: :func:`~meili.standards.air.daily.station_daily` of ``hourly`` when the caller has computed it
+    already (the same values; the hourly → daily chain is then not compiled and run again).
     """
     plan_id, bound, city_code = resolve_plan(plan, bindings, city_code, "air")
     source = "; ".join(str(s) for s in sources)
@@ -139,7 +142,8 @@ def plan_indicators(
         scopes.setdefault(binding.scope_key, (binding, []))[1].append((measure, computation(binding.computation)))
     rows: list[dict] = []
     if scopes:
-        sd = station_daily(hourly).filter(lambda t: t.date.year() == year).view()
+        sd = station_days if station_days is not None else station_daily(hourly)
+        sd = sd.filter(lambda t: t.date.year() == year).view()
         for scope, measures in scopes.values():
             compute = _counties_rows if scope.aggregate == "mean_of_counties" else _stations_rows
             rows += compute(sd, registry, scope, measures, year=year, standard=standard, city_code=city_code or "",

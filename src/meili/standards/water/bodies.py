@@ -7,6 +7,7 @@ Inputs are the outputs of :mod:`meili.standards.water.classify` for one or more 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal
 
 import ibis
@@ -20,11 +21,23 @@ GroupBy = Literal["all", "level", "region", "water_body", "basin", "province"]
 MIN_SECTIONS_FOR_PROPORTIONS = 5
 
 
-def group_key(sections: ir.Table, by: GroupBy) -> ir.Table:
-    """Each section's group key (``all``, its region code, level or water body) and kind."""
+def group_key(sections: ir.Table, by: GroupBy | Sequence[GroupBy]) -> ir.Table:
+    """Each section's group key (``all``, its region code, level or water body) and kind.
+
+    ``by`` several groupings (stacked, for one query over all of them): a section has a row per grouping, its key
+    written ``<grouping>|<key>`` (``region|360702``, ``all|all``); split it with :func:`split_stacked_key`."""
+    if not isinstance(by, str):
+        parts = [group_key(sections, b) for b in by]
+        return ibis.union(*(t.mutate(key=ibis.literal(f"{b}|") + t.key) for b, t in zip(by, parts, strict=True)),
+                          distinct=False)
     column = {"region": "region_code"}.get(by, by)
     key = ibis.literal("all") if by == "all" else sections[column].cast("string").fill_null("")
     return sections.select("section", "kind", key=key)
+
+
+def grouping_of_key(key: ir.StringValue) -> ir.StringValue:
+    """The grouping of a stacked key (``region`` of ``region|360702``; :func:`group_key` of several groupings)."""
+    return key.split("|")[0]
 
 
 def status_from_proportions(share_i_iii: ir.NumericValue, share_worse_than_v: ir.NumericValue) -> ir.StringValue:

@@ -12,6 +12,7 @@ attainment ``target_class`` (see :mod:`meili.ingest.water`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal
 
 import ibis
@@ -45,7 +46,7 @@ def period_label(time: ir.TimestampValue, period: Period) -> ir.StringValue:
 
 def period_means(
     samples: ir.Table,
-    period: Period = "month",
+    period: Period | Sequence[Period] = "month",
     *,
     year: int | None = None,
     min_samples: int = 1,
@@ -64,7 +65,20 @@ def period_means(
     so rows repeated at one time are not merged. Rows without a time only have a sample period.
 
     Returns ``section, period, item, value, below_dl, n_samples`` (and ``row`` at the sample period).
+
+    ``period`` several kinds of period (not ``sample``), for one query over all of them: each sample counts in a
+    period of each kind, whose labels tell them apart (``2024``, ``2024-03``, ``2024-Q1``); every later step is
+    computed per period, so each kind's rows are those of a call for it alone.
     """
+    if not isinstance(period, str):
+        if "sample" in period:
+            raise invalid_choice("period", "sample", tuple(p for p in PERIODS if p != "sample"))
+        if year is not None:
+            samples = samples.filter(samples.time.year() == year)
+        samples = samples.filter(samples.value.notnull() & samples.time.notnull())
+        stacked = ibis.union(*(samples.mutate(_period=period_label(samples.time, p)) for p in period), distinct=False)
+        return _means(stacked, stacked._period, ["section", "period", "item"], below_dl_fraction=below_dl_fraction,
+                      min_samples=min_samples, ph_mean=ph_mean)
     if year is not None:
         samples = samples.filter(samples.time.year() == year)
     samples = samples.filter(samples.value.notnull())
@@ -73,11 +87,18 @@ def period_means(
     keys = ["section", "period", "item"]
     if period == "sample" and "row" in samples.columns:
         keys.insert(2, "row")
+    # A row without a time (the national table has some) gets the period "" so joins on the key still match.
+    label = period_label(samples.time, period).fill_null("")
+    return _means(samples, label, keys, below_dl_fraction=below_dl_fraction, min_samples=min_samples,
+                  ph_mean=ph_mean)
+
+
+def _means(samples: ir.Table, label: ir.StringValue, keys: list[str], *, below_dl_fraction: float,
+           min_samples: int, ph_mean: str) -> ir.Table:
+    """The means of :func:`period_means` over ``samples`` (filtered) with their period ``label``."""
     used = ibis.ifelse(samples.below_dl, samples.value * below_dl_fraction, samples.value)
     if ph_mean == "hydrogen":
         used = ibis.ifelse(samples.item == "ph", ibis.literal(10.0).pow(-used), used)
-    # A row without a time (the national table has some) gets the period "" so joins on the key still match.
-    label = period_label(samples.time, period).fill_null("")
     grouped = samples.mutate(period=label, used=used).group_by(keys)
     means = grouped.aggregate(
         value=lambda t: t.used.mean(),

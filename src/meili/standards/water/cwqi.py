@@ -9,6 +9,8 @@ lake points CWQI_lake, and CWQI = (CWQI_river · n_river + CWQI_lake · n_lake)/
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import ibis
 import ibis.expr.types as ir
 
@@ -90,14 +92,15 @@ def previous_year_period(period: ir.StringValue) -> ir.StringValue:
     return (period.substr(0, 4).cast("int32") - 1).cast("string") + period.substr(4)
 
 
-def rank(cwqi_table: ir.Table, key: str = "key") -> ir.Table:
+def rank(cwqi_table: ir.Table, key: str = "key", *, within: Sequence[str] = ()) -> ir.Table:
     """Rank groups within each period by CWQI ascending (smaller is better; ties share the better rank), and
     the change against the same period a year earlier where the table holds it (环办监测〔2017〕51号):
     ΔCWQI = (CWQI_now − CWQI_last)/CWQI_last × 100 %, negative = better.
 
     Returns the input columns plus ``rank`` (1 = best) and ``change_rate`` (%, null without last year).
+    ``within``: columns that also part the ranking (the grouping of stacked keys).
     """
-    ranked = cwqi_table.mutate(rank=ibis.rank().over(group_by="period", order_by=cwqi_table.cwqi) + 1)
+    ranked = cwqi_table.mutate(rank=ibis.rank().over(group_by=["period", *within], order_by=cwqi_table.cwqi) + 1)
     last = cwqi_table.select(key, last_period="period", cwqi_last="cwqi")
     ranked = ranked.mutate(last_period=previous_year_period(ranked.period))
     joined = ranked.left_join(last, [key, "last_period"])
@@ -108,12 +111,13 @@ def rank(cwqi_table: ir.Table, key: str = "key") -> ir.Table:
     )
 
 
-def change_ranking(ranked: ir.Table, good: ir.Table, key: str = "key") -> ir.Table:
+def change_ranking(ranked: ir.Table, good: ir.Table, key: str = "key", *, within: Sequence[str] = ()) -> ir.Table:
     """Rank the change ΔCWQI ascending (most improved first), leaving out the groups that need no improvement.
 
     城市地表水环境质量排名技术规定（试行）(环办监测〔2017〕51号): groups whose sections are all Ⅱ or better and all
     meet their targets in both years are not ranked by change. ``good`` has ``key, period, all_good`` (bool) per
     group and period. Adds ``change_ranked`` (bool) and ``change_rank`` (null where not ranked or no last year).
+    ``within``: columns that also part the ranking (the grouping of stacked keys).
     """
     now = good.select(key, "period", good_now="all_good")
     last = good.select(key, last_period="period", good_last="all_good")
@@ -125,6 +129,6 @@ def change_ranking(ranked: ir.Table, good: ir.Table, key: str = "key") -> ir.Tab
     # Rounded so that float noise (5.0 → 5.5 vs 3.0 → 3.3, both +10 %) cannot break a tie.
     order = ibis.ifelse(t.change_ranked, t.change_rate.round(6), ibis.null("float64"))
     t = t.mutate(change_rank=ibis.ifelse(
-        t.change_ranked, ibis.rank().over(group_by=["period", t.change_ranked], order_by=order) + 1,
+        t.change_ranked, ibis.rank().over(group_by=["period", *within, t.change_ranked], order_by=order) + 1,
         ibis.null("int64")))
     return t.drop("last_period", "good_now", "good_last")
