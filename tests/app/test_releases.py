@@ -223,3 +223,23 @@ def test_a_release_is_read_on_a_read_only_connection_and_kept(workspace, monkeyp
     table = rel.table("results")
     assert rel.table("results") is table  # read once
     assert modes and not any(m is False for m in modes)
+
+
+def test_national_and_provincial_section_shares_count_their_sections(recorded):
+    """国考/省考 groups (scope "group"): n_sections and the share of classes I–III counted by hand from the recorded
+    section classes and the registry's level column."""
+    import csv
+
+    app, *_ = recorded
+    levels = {r["section"]: r["level"] for r in csv.DictReader(SECTIONS.open(encoding="utf-8"))}
+    res = app.results("water", year=2024).to_pylist()
+    classes = {r["code"]: r["value"] for r in res if r["scope"] == "section" and r["month"] is None
+               and r["metric"] == "class"}
+    groups = app.results("water", scope="group", year=2024)
+    for level, name in (("national", "国考断面"), ("provincial", "省考断面")):
+        members = [c for s, c in classes.items() if levels[s] == level]
+        assert _value(groups, code=level, metric="n_sections") == len(members) > 0
+        good = sum(1 for c in members if c <= 3)
+        assert _value(groups, code=level, metric="share_class_1_3") == pytest.approx(100 * good / len(members),
+                                                                                     abs=1e-6)
+        assert {r["name"] for r in groups.to_pylist() if r["code"] == level} == {name}

@@ -266,14 +266,16 @@ def water_results_of_years(app: Meili, data, years: Sequence[int]) -> dict[int, 
             }
             rank_metrics = {"cwqi": Metric("cwqi", None, cwqi), "cwqi_rank": Metric("rank", None, cwqi),
                             "cwqi_change_rate": Metric("change_rate", "%", cwqi)}
-            scopes = {"region": "county", "all": "all"}
-            # both groupings in one query each (keys ``region|…``, ``all|all``), split here
+            # the counties, 国考/省考 sections (the registry's level: scope "group", keys national/provincial) and all
+            # sections, in one query each (keys ``region|…``, ``level|…``, ``all|all``), split here
+            scopes = {"region": "county", "level": "group", "all": "all"}
             summaries = _split_stacked(summarize_sections(data.samples, data.sections, year=batch, by=tuple(scopes)))
             ranks = _split_stacked(rank_groups(data.samples, data.sections, year=batch, by=tuple(scopes)))
             for by, scope in scopes.items():
                 for y in batch_years:
                     summary = of_year(summaries[by], y)
-                    names = {k: ("全部断面" if k == "all" else app._known_name(k)) for k in summary["key"].to_pylist()}
+                    names = {k: ("全部断面" if k == "all" else LEVEL_NAMES.get(k) if by == "level" else app._known_name(k))
+                             for k in summary["key"].to_pylist()}
                     parts[y].append(_long(summary, domain="water", scope=scope, year=y, names=names,
                                           metrics=group_metrics))
                     parts[y].append(_long(of_year(ranks[by], y), domain="water", scope=scope, year=y, names=names,
@@ -283,6 +285,10 @@ def water_results_of_years(app: Meili, data, years: Sequence[int]) -> dict[int, 
         for y in batch_years:
             out[y] = (pa.concat_tables(parts[y]), list(notes))
     return out
+
+
+#: Names of the section groups by assessment level (the registry's ``level``), as the bulletins write them.
+LEVEL_NAMES = {"national": "国考断面", "provincial": "省考断面"}
 
 
 def _split_stacked(table: pa.Table) -> dict[str, pa.Table]:
