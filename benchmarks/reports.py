@@ -69,7 +69,9 @@ def main() -> None:
             print(f"{name}: {rows[-1]}", file=sys.stderr)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"Best of {args.repeat} runs after a first (cold) run, seconds; demo workspace, release 1.\n")
+    print(f"Best of {args.repeat} runs after a first (cold) run, seconds; the workspace's latest release. Typst "
+          "memoises compilation within a process, so a repeated PDF of the same document is mostly cache; the first "
+          "run shows the cold cost.\n")
     print("| document | numbers | PDF pages | build | DOCX | PDF | first run (build + DOCX + PDF) |")
     print("|---|---|---|---|---|---|---|")
     for name, numbers, pages, first, best in rows:
