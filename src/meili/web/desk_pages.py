@@ -149,6 +149,7 @@ class Desk:
 
     def __init__(self, portal):
         self.portal = portal
+        self._plans: dict[int, str] = {}
 
     @property
     def app(self):
@@ -230,33 +231,56 @@ class Desk:
         mine = set(user.units_for(Role.reporter)) | set(user.units_for(Role.unit_lead))
         return [u for u in self.wf.units() if u in mine]
 
-    def latest_run(self, year: int, unit: str) -> list[dict]:
-        """The findings of the unit's latest check run (one save, submit or approve)."""
-        rows = self.wf.check_results(year, unit)
-        if not rows:
-            return []
-        last = max(r["time"] for r in rows)
-        return [r for r in rows if r["time"] == last]
+    def snapshot(self, year: int, unit: str) -> dict:
+        """Everything a unit's page shows, read on **one** connection (each of the workflow's read methods opens
+        its own, which costs more than the queries): the period, the submission, the drafts, the latest check run,
+        the queries and last year's current values of the unit's regions."""
+        from meili.store import workflow as wf_store
 
-    def cell_rows(self, year: int, unit: str, findings: list[dict] | None = None,
+        def rows(con, sql: str, params: list) -> list[dict]:
+            cur = con.execute(sql, params)
+            cols = [d[0] for d in cur.description]
+            return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+
+        with self.app.workspace.store.reading() as con:
+            period = wf_store.period(con, year)
+            if period is None:
+                return {"period": None}
+            plan = self.app.plan(period["plan"])
+            cells = self.wf.cells(unit, plan.id)
+            regions = sorted({r for r, _ in cells})
+            checks = rows(con, """SELECT * FROM check_results WHERE year = ? AND unit = ? AND time =
+                                  (SELECT max(time) FROM check_results WHERE year = ? AND unit = ?) ORDER BY id""",
+                          [year, unit, year, unit])
+            last = {(r, m): (st if st is not None else v) for r, m, v, st in con.execute(
+                """SELECT region, measure, value, state FROM current_observations
+                   WHERE plan = ? AND year = ? AND region IN (SELECT unnest(?::VARCHAR[]))""",
+                [plan.id, year - 1, regions]).fetchall()}
+            return {"period": period, "plan": plan, "cells": cells, "sub": wf_store.submission(con, year, unit),
+                    "values": wf_store.values(con, year, unit), "checks": checks, "last": last,
+                    "queries": rows(con, "SELECT * FROM queries WHERE year = ? AND unit = ? ORDER BY id",
+                                    [year, unit])}
+
+    def plan_id(self, year: int) -> str:
+        """The plan of ``year``'s period (a period's plan never changes: kept once read)."""
+        known = self._plans.get(year)
+        if known is None:
+            known = self._plans[year] = self.wf.plan_of(year).id
+        return known
+
+    def cell_rows(self, snap: dict, findings: list[dict] | None = None,
                   posted: dict[tuple[str, str], dict] | None = None) -> list[dict]:
         """The unit's cells with the draft (or what was just posted), last year's value, the target, the ranges and
         the findings on each."""
-        plan = self.wf.plan_of(year)
-        cells = self.wf.cells(unit, plan.id)
-        stored = {(v["region"], v["measure"]): v for v in self.wf.values(year, unit)}
-        regions = sorted({r for r, _ in cells})
-        with self.app.workspace.store.reading() as con:
-            got = con.execute("""SELECT region, measure, value, state FROM current_observations
-                                 WHERE plan = ? AND year = ? AND region IN (SELECT unnest(?::VARCHAR[]))""",
-                              [plan.id, year - 1, regions]).fetchall()
-        last = {(r, m): (s if s is not None else v) for r, m, v, s in got}
-        findings = self.latest_run(year, unit) if findings is None else findings
+        year = snap["period"]["year"]
+        stored = {(v["region"], v["measure"]): v for v in snap["values"]}
+        last = snap["last"]
+        findings = snap["checks"] if findings is None else findings
         by_cell: dict[tuple, list[dict]] = {}
         for f in findings:
             by_cell.setdefault((f["region"], f["measure"]), []).append(f)
         rows = []
-        for i, (region, m) in enumerate(cells):
+        for i, (region, m) in enumerate(snap["cells"]):
             key = (region, m.id)
             draft = (posted or {}).get(key) or stored.get(key) or {}
             value = draft.get("state") if draft.get("state") is not None else draft.get("value")
@@ -326,29 +350,27 @@ class Desk:
         if not self.may_read(c.user, unit):
             return self.error(c, 403, c.t(f"{c.user.name} 不能查看 {unit} 的报送",
                                           f"{c.user.name} may not read {unit}'s submission"))
-        period = self.wf.period(year)
+        snap = self.snapshot(year, unit)
+        period = snap["period"]
         if period is None:
             return self.error(c, 404, c.t(f"没有 {year} 年填报期", f"no reporting period for {year}"))
-        sub = self.wf.submission(year, unit)
-        state = sub["state"] if sub else "draft"
-        kw = {"unit": unit, "submission_state": state, "period_state": period["state"]}
+        sub = snap["sub"]
+        kw = {"unit": unit, "submission_state": sub["state"], "period_state": period["state"]}
         done = c.request.query_params.get("done", "")
         return self.render(
-            c, "entry", status=status, year=year, unit=unit, period=period, sub=sub or {"state": "draft", "version": 0},
-            version=sub["version"] if version is None and sub else (version or 0),
-            rows=self.cell_rows(year, unit, findings, posted), message=message, conflict=conflict, done=done,
+            c, "entry", status=status, year=year, unit=unit, period=period, sub=sub,
+            version=sub["version"] if version is None else version,
+            rows=self.cell_rows(snap, findings, posted), message=message, conflict=conflict, done=done,
             may_save=allowed(c.user, Action.save_values, **kw), may_submit=allowed(c.user, Action.submit, **kw),
             may_withdraw=allowed(c.user, Action.withdraw, **kw),
             may_answer=allowed(c.user, Action.answer_query, **kw),
-            queries=self.wf.queries(year, unit), whole=[f for f in (findings if findings is not None
-                                                                    else self.latest_run(year, unit))
-                                                         if f["region"] is None and f["measure"] is None])
+            queries=snap["queries"], whole=[f for f in (findings if findings is not None else snap["checks"])
+                                            if f["region"] is None and f["measure"] is None])
 
     def posted_entries(self, year: int, unit: str, form: dict) -> tuple[list[dict], dict]:
         """The form's cells as workflow rows (every cell of the unit: an emptied one is cleared)."""
-        plan = self.wf.plan_of(year)
         rows, posted = [], {}
-        for region, m in self.wf.cells(unit, plan.id):
+        for region, m in self.wf.cells(unit, self.plan_id(year)):
             key = f"{region}|{m.id}"
             value = str(form.get(f"value:{key}", "")).strip()
             reason = str(form.get(f"missing:{key}", "")).strip()
@@ -480,16 +502,17 @@ class Desk:
             return self.login_redirect(c)
         if not c.user.roles & CITY_ROLES or not self.may_read(c.user, unit):
             return self.error(c, 403, c.t("审核页只对市级审核人员开放", "the review page is for the city's reviewers"))
-        period = self.wf.period(year)
+        snap = self.snapshot(year, unit)
+        period = snap["period"]
         if period is None:
             return self.error(c, 404, c.t(f"没有 {year} 年填报期", f"no reporting period for {year}"))
-        sub = self.wf.submission(year, unit) or {"state": "draft", "version": 0}
+        sub = snap["sub"]
         kw = {"unit": unit, "submission_state": sub["state"], "period_state": period["state"]}
-        rows = self.cell_rows(year, unit, findings)
+        rows = self.cell_rows(snap, findings)
         return self.render(
             c, "review", status=status, year=year, unit=unit, period=period, sub=sub, rows=rows, message=message,
-            done=c.request.query_params.get("done", ""), queries=self.wf.queries(year, unit),
-            checks=self.latest_run(year, unit) if findings is None else findings,
+            done=c.request.query_params.get("done", ""), queries=snap["queries"],
+            checks=snap["checks"] if findings is None else findings,
             may_approve=allowed(c.user, Action.approve, **kw), may_return=allowed(c.user, Action.return_submission, **kw),
             may_unapprove=allowed(c.user, Action.unapprove, **kw), may_query=allowed(c.user, Action.raise_query, **kw))
 
