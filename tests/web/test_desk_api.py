@@ -202,7 +202,7 @@ def desk_schema(schema_desk):
 
 
 fuzz = schemathesis.pytest.from_fixture("desk_schema")
-REFUSALS = {401, 403, 404, 409, 422, 429}
+REFUSALS = {401, 403, 404, 405, 409, 422, 429}  # 405: a method an operation does not take
 
 
 def _fuzz_as(role: str | None):
@@ -222,7 +222,10 @@ def _fuzz_as(role: str | None):
             assert response.status_code in REFUSALS, (response.status_code, response.text)
             body = response.json()
             assert body["error"] and body["message"]["zh"] and body["message"]["en"], body
-        case.validate_response(response, headers=headers)
+        # positive_data_acceptance is left out: a schema-valid request may still be refused by the rules (a year
+        # outside the plan, a stock-phrase reason, a cell the unit does not report) — 422 by design.
+        case.validate_response(response, headers=headers,
+                               excluded_checks=[schemathesis.checks.positive_data_acceptance])
 
     return test
 

@@ -291,14 +291,30 @@ async def verify_csrf(request: Request) -> None:
                               detail=Text("跨站请求被拒绝（来源不是本站）", "cross-site request refused (not this site's origin)")))
     _sid, s = _session(request)
     sent = request.headers.get("x-csrf-token")
-    if sent is None and request.headers.get("content-type", "").startswith(
-            ("application/x-www-form-urlencoded", "multipart/form-data")):
-        form = await request.form()
-        value = form.get("csrf_token")
+    if sent is None:
+        value = (await form_fields(request)).get("csrf_token")
         sent = value if isinstance(value, str) else None
     if s is None or not sent or not hmac.compare_digest(sent.encode(), s.csrf.encode()):
         raise BadCsrf(Problem("csrf", detail=Text("缺少或错误的 CSRF 令牌，请刷新页面后重试",
                                                   "missing or wrong CSRF token: reload the page and try again")))
+
+
+async def form_fields(request: Request) -> dict[str, str]:
+    """The fields of a posted form: ``application/x-www-form-urlencoded`` parsed here (first value of each name;
+    no extra dependency), ``multipart/form-data`` by Starlette (python-multipart). Empty for anything else."""
+    from urllib.parse import parse_qsl
+
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind == "application/x-www-form-urlencoded":
+        body = await request.body()
+        out: dict[str, str] = {}
+        for k, v in parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True, max_num_fields=1000):
+            out.setdefault(k, v)
+        return out
+    if kind == "multipart/form-data":
+        form = await request.form()
+        return {k: v for k, v in form.items() if isinstance(v, str)}
+    return {}
 
 
 def sign_in(request: Request, name: str, password: str, totp: str | None) -> tuple[User, Session]:
@@ -416,7 +432,7 @@ def router() -> APIRouter:
 
         from meili.app.accounts import LoginFailed
 
-        form = await request.form()
+        form = await form_fields(request)
         name, password = str(form.get("name") or "")[:64], str(form.get("password") or "")[:1024]
         totp, nxt = str(form.get("totp") or "")[:16], _safe_next(str(form.get("next") or ""))
         try:

@@ -294,6 +294,27 @@ def _mount_desk(api: FastAPI, portal: Portal, meili: Meili) -> None:
     from meili.web import auth, desk_api, desk_pages
 
     api.state.desk = auth.Desk(meili, Accounts(meili.workspace))
+
+    from fastapi.exception_handlers import http_exception_handler
+    from starlette.exceptions import HTTPException
+
+    @api.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException):
+        if not request.url.path.startswith("/api/desk"):
+            return await http_exception_handler(request, exc)
+        if exc.status_code == 400:  # a body that is not JSON: invalid input like any other
+            return JSONResponse({"error": "invalid_request", "message": {
+                "zh": "请求体无法解析（应为 JSON）", "en": "the request body could not be parsed (JSON expected)"}},
+                status_code=422)
+        words = {405: ("不支持该请求方法", "method not allowed"), 404: ("没有这个接口", "no such operation")}
+        zh, en = words.get(exc.status_code, ("请求无效", str(exc.detail)))
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:  # every method of the path (Starlette names only the first route's)
+            methods = {m for route in api.router.routes if getattr(route, "path", "").startswith("/api/desk")
+                       and route.path_regex.match(request.url.path) for m in (route.methods or ())}
+            headers["Allow"] = ", ".join(sorted(methods))
+        return JSONResponse({"error": "method_not_allowed" if exc.status_code == 405 else "http_error",
+                             "message": {"zh": zh, "en": en}}, status_code=exc.status_code, headers=headers)
     api.add_middleware(auth.DeskMiddleware)
     api.include_router(auth.router())
     desk_routes = desk_api.router()
