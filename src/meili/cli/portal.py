@@ -19,9 +19,12 @@ def serve(
                                                 help="只发布此版本 / serve this release only.")] = None,
     workers: Annotated[int, typer.Option("--workers", min=1, max=64,
                                          help="进程数 / worker processes (each keeps its own page cache).")] = 1,
+    desk: Annotated[bool, typer.Option("--desk", help="同时提供报送工作台（登录、填报、审核、写接口；单进程）/ also "
+                                                      "serve the reporting desk: sign-in, entry, review and the "
+                                                      "write API (one worker: sessions live in its memory).")] = False,
     workspace: WorkspaceOption = None,
 ) -> None:
-    """门户网站 / Serve the public portal and open API of the workspace's releases (read-only)."""
+    """门户网站 / Serve the public portal and open API of the workspace's releases (read-only without --desk)."""
     import uvicorn
 
     from meili.web.server import create_app
@@ -30,8 +33,16 @@ def serve(
     info = app.release(release).info  # a clear error now, not at the first request, when there is no release
     typer.echo(f"门户 / portal: http://{host}:{port}/zh/  (第 {info.number} 版 / release {info.number}; "
                "Ctrl+C 停止 / to stop)", err=True)
+    if desk and workers != 1:
+        from meili.errors import Problem, RequestError, Text
+
+        raise RequestError(Problem("invalid_request", column="workers", value=str(workers), detail=Text(
+            "工作台只能单进程运行（会话保存在进程内存中）", "the desk runs as one worker (sessions live in its memory)")))
+    if desk:
+        typer.echo(f"工作台 / desk: http://{host}:{port}/desk/login  (会话 Cookie 需 HTTPS 或本机地址 / the "
+                   "session cookie needs https or a loopback address)", err=True)
     if workers == 1:
-        uvicorn.run(create_app(app=app, release=release), host=host, port=port, log_level="warning",
+        uvicorn.run(create_app(app=app, release=release, desk=desk), host=host, port=port, log_level="warning",
                     server_header=False)
     else:
         import os
