@@ -78,7 +78,7 @@ def revise(year: YearArg, reason: Annotated[str, typer.Option("--reason", help="
 
 
 @app.command("list")
-def list_(fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
+def list_(fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="输出格式 / output format.")] = OutputFormat.table,
           workspace: WorkspaceOption = None) -> None:
     """列出填报期 / List the periods."""
     rows = meili_app(workspace).workflow.periods().to_pylist()

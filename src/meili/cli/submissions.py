@@ -90,7 +90,7 @@ def unapprove(year: YearArg, unit: UnitArg, reason: ReasonOption, as_: AsOption 
 @app.command("status")
 def status(year: YearArg, output: Annotated[Path | None, typer.Option(
                "--output", "-o", help="写出 / write to FILE (.xlsx, .csv, .parquet)")] = None,
-           fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
+           fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="输出格式 / output format.")] = OutputFormat.table,
            workspace: WorkspaceOption = None) -> None:
     """完成情况 / Completeness of a period per unit: cells, state, queries, days left."""
     m = meili_app(workspace)
@@ -104,7 +104,7 @@ def status(year: YearArg, output: Annotated[Path | None, typer.Option(
 
 
 @app.command("checks")
-def checks(year: YearArg, unit: UnitArg, fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
+def checks(year: YearArg, unit: UnitArg, fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="输出格式 / output format.")] = OutputFormat.table,
            workspace: WorkspaceOption = None) -> None:
     """校核结果 / The check results stored for a unit, with their explanations."""
     rows = meili_app(workspace).workflow.check_results(year, unit)
@@ -114,7 +114,10 @@ def checks(year: YearArg, unit: UnitArg, fmt: Annotated[OutputFormat, typer.Opti
 
 
 @query_app.command("raise")
-def query_raise(year: YearArg, unit: UnitArg, region: str, measure: str, question: str, as_: AsOption = None,
+def query_raise(year: YearArg, unit: UnitArg,
+                region: Annotated[str, typer.Argument(help="区域 / region code or name")],
+                measure: Annotated[str, typer.Argument(help="测度 / measure id, e.g. 16.1")],
+                question: Annotated[str, typer.Argument(help="问题 / the question to the unit")], as_: AsOption = None,
                 totp: TotpOption = None, workspace: WorkspaceOption = None) -> None:
     """提出质询 / Raise a question on a value of a submitted report."""
     m = meili_app(workspace)
@@ -123,7 +126,8 @@ def query_raise(year: YearArg, unit: UnitArg, region: str, measure: str, questio
 
 
 @query_app.command("answer")
-def query_answer(query_id: int, answer: str, as_: AsOption = None, totp: TotpOption = None,
+def query_answer(query_id: Annotated[int, typer.Argument(help="质询编号 / query id")],
+                 answer: Annotated[str, typer.Argument(help="答复 / the answer")], as_: AsOption = None, totp: TotpOption = None,
                  workspace: WorkspaceOption = None) -> None:
     """答复质询 / Answer a query (the unit's reporter or lead)."""
     m = meili_app(workspace)
@@ -132,7 +136,7 @@ def query_answer(query_id: int, answer: str, as_: AsOption = None, totp: TotpOpt
 
 
 @query_app.command("close")
-def query_close(query_id: int, as_: AsOption = None, totp: TotpOption = None,
+def query_close(query_id: Annotated[int, typer.Argument(help="质询编号 / query id")], as_: AsOption = None, totp: TotpOption = None,
                 workspace: WorkspaceOption = None) -> None:
     """关闭质询 / Close a query (the reviewer)."""
     m = meili_app(workspace)
@@ -141,8 +145,8 @@ def query_close(query_id: int, as_: AsOption = None, totp: TotpOption = None,
 
 
 @query_app.command("list")
-def query_list(year: YearArg, unit: Annotated[str | None, typer.Argument()] = None,
-               fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
+def query_list(year: YearArg, unit: Annotated[str | None, typer.Argument(help="报送单位 / reporting unit (default: all)")] = None,
+               fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="输出格式 / output format.")] = OutputFormat.table,
                workspace: WorkspaceOption = None) -> None:
     """列出质询 / List the queries of a year (or of one unit)."""
     rows = meili_app(workspace).workflow.queries(year, unit)
