@@ -145,7 +145,7 @@ class Finding:
 def _normalised(text: str) -> str:
     """Lower-cased, without spaces, punctuation and symbols (Unicode categories Z*, P*, S*)."""
     return "".join(ch for ch in unicodedata.normalize("NFKC", text).casefold()
-                   if not unicodedata.category(ch)[0] in "ZPS")
+                   if unicodedata.category(ch)[0] not in "ZPS")
 
 
 def explanation_problem(text: str | None, rules: CheckRules | None = None) -> Text | None:

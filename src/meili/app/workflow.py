@@ -29,7 +29,15 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from meili.app.checks import Context, Finding, explanation_problem, identities, load_rules, missing_cells, soft_checks
+from meili.app.checks import (
+    Context,
+    Finding,
+    explanation_problem,
+    identities,
+    load_rules,
+    missing_cells,
+    soft_checks,
+)
 from meili.app.policy import Action, Forbidden, User, authorize
 from meili.errors import InputError, MeiliError, NotFoundError, Problem, RequestError, Text
 
