@@ -132,7 +132,7 @@ def test_a_unit_reports_and_the_city_approves_and_publishes(desk):
 
 
 def test_refusals_carry_status_and_message(desk):
-    app, asgi, c = desk
+    _app, _asgi, c = desk
     anon = c[None]
     r = anon.put(f"/api/desk/submissions/{YEAR}/{UNIT}/values", json={"expected_version": 0, "rows": []})
     assert r.status_code == 401 and r.json()["error"] == "not_signed_in" and r.json()["message"]["zh"]
@@ -167,7 +167,7 @@ def test_hard_check_is_422_with_findings_and_nothing_saved(demo_workspace, tmp_p
 
 
 def test_the_desk_api_is_documented_apart_and_the_public_portal_stays_read_only(desk, portal):
-    _app, asgi, c = desk
+    _app, _asgi, c = desk
     doc = c[None].get("/api/desk/openapi.json").json()
     assert "/api/desk/submissions/{year}/{unit}/values" in doc["paths"]
     assert "put" in doc["paths"]["/api/desk/submissions/{year}/{unit}/values"]

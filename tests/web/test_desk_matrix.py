@@ -53,7 +53,7 @@ class World:
             now = self.period_state(year)
             if now == state:
                 return
-            if now in ("planned", "closed") and state in ("open",) or now == "planned":
+            if now == "planned" or (now == "closed" and state == "open"):
                 self.wf.open_period(PUBLISHER, year, opens=date(2025, 1, 1), closes=date(2025, 3, 31))
             elif now == "open":
                 self.wf.close_period(PUBLISHER, year)
@@ -79,13 +79,11 @@ class World:
             self.rows[unit] = full_rows(self.app, unit)
         for _ in range(8):
             now = self.sub_state(year, unit)
-            if now in ("submitted", "returned"):
-                self.close_queries(year, unit) if now == "submitted" else None
+            if now == "submitted":
+                self.close_queries(year, unit)
             if now == state and (not with_query or any(q["state"] == "open" for q in wf.queries(year, unit))):
                 return
             if now == "draft":
-                if state == "draft" and with_query:
-                    pass
                 version = wf.submission(year, unit)["version"] if wf.submission(year, unit) else 0
                 wf.save_values(reporter(unit), year, unit, [
                     {"region": r, "measure": m, "value": v, "explanation": WHY} for r, m, v in self.rows[unit]],

@@ -42,8 +42,21 @@ if TYPE_CHECKING:
     from meili.app.accounts import Accounts
     from meili.app.policy import User
 
-__all__ = ["COOKIE", "Desk", "LoginLimiter", "NotSignedIn", "SessionStore", "TooManyAttempts", "BadCsrf",
-           "csrf_token", "current_user", "desk_of", "require_user", "router", "verify_csrf"]
+__all__ = [
+    "COOKIE",
+    "BadCsrf",
+    "Desk",
+    "LoginLimiter",
+    "NotSignedIn",
+    "SessionStore",
+    "TooManyAttempts",
+    "csrf_token",
+    "current_user",
+    "desk_of",
+    "require_user",
+    "router",
+    "verify_csrf",
+]
 
 COOKIE = "__Host-meili_session"
 IDLE_SECONDS = 30 * 60
@@ -230,7 +243,7 @@ def current_user(request: Request) -> User | None:
     state = request.scope.setdefault("state", {})
     if "meili_user" in state:
         return state["meili_user"]
-    sid, s = _session(request)
+    _sid, s = _session(request)
     user = None
     if s is not None and s.user is not None:
         desk = desk_of(request)
@@ -423,7 +436,7 @@ def router() -> APIRouter:
     r = APIRouter(include_in_schema=False)
 
     @r.get("/desk/login")
-    def login_form(request: Request, next: str = "/desk/"):  # noqa: A002
+    def login_form(request: Request, next: str = "/desk/"):
         return login_page(request, next_path=next)
 
     @r.post("/desk/login", dependencies=[Depends(verify_csrf)])
