@@ -17,7 +17,16 @@ from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from meili.app.policy import RULES, Action, User, allowed, authorize
-from meili.web.auth import csrf_token, current_user, desk_of, require_user, sign_in, sign_out, source_ip, verify_csrf
+from meili.web.auth import (
+    csrf_token,
+    current_user,
+    desk_of,
+    require_user,
+    sign_in,
+    sign_out,
+    source_ip,
+    verify_csrf,
+)
 
 __all__ = ["ERROR_RESPONSES", "router"]
 
