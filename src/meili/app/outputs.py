@@ -267,6 +267,20 @@ def _xlsx_cell(sheet, value, cell_type):
     return value
 
 
+def write_bytes(path: Path | str, data: bytes) -> Path:
+    """``data`` to ``path`` through ``NAME.part`` and a rename (a crash never leaves half a file under the name);
+    the folder is created. The caller has checked the output (:func:`check_output`)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    part = path.with_name(path.name + ".part")
+    try:
+        part.write_bytes(data)
+        os.replace(part, path)
+    finally:
+        part.unlink(missing_ok=True)
+    return path
+
+
 def write_rows_csv(rows: Sequence[dict], columns: Sequence[str], stream) -> None:
     """Rows as CSV on a text stream (standard output), text made safe; None as an empty cell."""
     import csv

@@ -14,9 +14,11 @@ from meili.charts.base import (
     VERMILION,
     WIDTH,
     Chart,
+    Text,
     check_lang,
     fmt,
     join,
+    number,
     pick,
     status_label,
     status_order,
@@ -25,18 +27,6 @@ from meili.charts.base import (
 )
 from meili.i18n import Lang
 from meili.i18n import label as catalog_label
-
-Text = str | tuple[str, str] | Mapping[str, str]
-
-
-def _number(x: Any) -> float | None:
-    if x is None or isinstance(x, bool):
-        return None
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return None
-    return None if v != v else v
 
 
 def county_bars(
@@ -65,7 +55,7 @@ def county_bars(
     for r in rows:
         code = str(r["adcode"])
         items.append({"adcode": code, "name": str(r.get("name") or code), "value": r.get(value),
-                      "_v": _number(r.get(value))})
+                      "_v": number(r.get(value))})
     if sort == "adcode":
         items.sort(key=lambda r: r["adcode"])
     elif sort == "value":

@@ -79,6 +79,21 @@ class MapCaption:
     producer: str | None = None
 
 
+#: A title or label: one string, a (zh, en) pair, or {"zh": …, "en": …}.
+Text = str | tuple[str, str] | Mapping[str, str]
+
+
+def number(x: Any) -> float | None:
+    """A value as a float for a chart, or None (missing, NaN, a flag, text that is not a number)."""
+    if x is None or isinstance(x, bool):
+        return None
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return None
+    return None if v != v else v
+
+
 def t(zh: str, en: str, lang: Lang) -> str:
     """A text in ``lang``; ``"both"`` is Chinese first, then English."""
     if lang == "zh":

@@ -29,6 +29,7 @@ from meili.charts.base import (
     data_path,
     fmt,
     join,
+    number,
     pick,
     t,
     with_unit,
@@ -47,16 +48,6 @@ class BoundaryError(MeiliError, ValueError):
     """A boundary file that cannot be used: unreadable, not a FeatureCollection, a feature without ``adcode``."""
 
     kind = "invalid_input"
-
-
-def _number(x: Any) -> float | None:
-    if x is None or isinstance(x, bool):
-        return None
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return None
-    return None if v != v else v
 
 
 @cache
@@ -157,7 +148,7 @@ def choropleth(
         r = row_by_code.get(code)
         name = str((r or {}).get("name") or f["properties"].get("name") or code)
         names[code] = name
-        v = _number(r.get(value)) if r is not None else None
+        v = number(r.get(value)) if r is not None else None
         props = {"adcode": code, "name": name, "v": v, "v_text": fmt(v)}
         feature = {"type": "Feature", "geometry": f["geometry"], "properties": props}
         if v is None:
@@ -192,7 +183,7 @@ def choropleth(
             e, at = _extent(f), _label_point(f)
             if at is None or (e[2] - e[0]) < 0.09 * (x1 - x0):
                 continue
-            v = _number((row_by_code.get(code) or {}).get(value))
+            v = number((row_by_code.get(code) or {}).get(value))
             dark = v is not None and hi > lo and (v - lo) / (hi - lo) > 0.6
             points.append({"lon": at[0], "lat": at[1], "name": names[code], "dark": dark})
         if points:
@@ -220,7 +211,7 @@ def choropleth(
     table = []
     for r in sorted(rows, key=lambda r: str(r["adcode"])):
         code = str(r["adcode"])
-        note = note_not_mapped if code not in by_code else "" if _number(r.get(value)) is not None else note_no_data
+        note = note_not_mapped if code not in by_code else "" if number(r.get(value)) is not None else note_no_data
         table.append({"adcode": code, "name": str(r.get("name") or code), value: r.get(value), "note": note})
     table += [{"adcode": n["adcode"], "name": n["name"], value: None, "note": note_no_data}
               for n in no_data if n["adcode"] not in row_by_code]

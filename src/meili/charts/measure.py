@@ -30,17 +30,17 @@ from meili.charts.base import (
     VERMILION,
     WIDTH,
     Chart,
+    Text,
     check_lang,
     fmt,
     get,
+    number,
     pick,
     t,
     with_unit,
 )
 from meili.i18n import Lang
 from meili.i18n import label as catalog_label
-
-Text = str | tuple[str, str] | Mapping[str, str]
 
 _SYM = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "≥": "≥", "≤": "≤", "=": "="}
 
@@ -61,16 +61,6 @@ _WHO = {"province": ("省", "the province"), "nation": ("国家", "the nation")}
 KINDS = ("bound", "range", "cumulative", "trend", "state", "delegated", "none")
 
 
-def _num(x: Any) -> float | None:
-    if x is None or isinstance(x, bool):
-        return None
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return None
-    return None if v != v else v
-
-
 def read_target(obj: Any) -> dict[str, Any]:
     """One target as a plain dict, from a dict or a ``meili.plan.Target``-like object plus its year.
 
@@ -86,8 +76,8 @@ def read_target(obj: Any) -> dict[str, Any]:
         raise ValueError(f"target {obj!r}: needs a year and a kind among {', '.join(KINDS)} (or qualitative)")
     out = {
         "year": int(year), "kind": kind, "text": get(obj, "text", "target", default=""),
-        "op": get(obj, "op", "cmp"), "value": _num(get(obj, "value", "target_value")),
-        "low": _num(get(obj, "low")), "high": _num(get(obj, "high")), "trend": get(obj, "trend"),
+        "op": get(obj, "op", "cmp"), "value": number(get(obj, "value", "target_value")),
+        "low": number(get(obj, "low")), "high": number(get(obj, "high")), "trend": get(obj, "trend"),
         "state": get(obj, "state"), "assigned_by": get(obj, "assigned_by"), "document": get(obj, "document"),
     }
     assigned = get(obj, "assigned")
@@ -95,7 +85,7 @@ def read_target(obj: Any) -> dict[str, Any]:
         for k in ("op", "value", "low", "high", "document"):
             v = get(assigned, k, {"op": "cmp", "value": "target_value"}.get(k, k))
             if v is not None:
-                out[k] = _num(v) if k in ("value", "low", "high") else v
+                out[k] = number(v) if k in ("value", "low", "high") else v
     return out
 
 
@@ -154,7 +144,7 @@ def measure_chart(
     pts = []
     for p in points:
         kind = "baseline" if p.get("baseline") else "provisional" if p.get("provisional") else "observed"
-        pts.append({"year": int(p["year"]), "value": p.get("value"), "v": _num(p.get("value")), "kind": kind,
+        pts.append({"year": int(p["year"]), "value": p.get("value"), "v": number(p.get("value")), "kind": kind,
                     "kind_label": kinds[kind]})
     pts.sort(key=lambda p: p["year"])
     drawn = [p for p in pts if p["v"] is not None]
@@ -162,8 +152,8 @@ def measure_chart(
 
     years = {p["year"] for p in drawn} | {tg["year"] for tg in tgs if tg["kind"] != "none"}
     proj = None
-    if projection is not None and drawn and _num(projection.get("value")) is not None:
-        proj = {"year": int(projection["year"]), "v": _num(projection["value"])}
+    if projection is not None and drawn and number(projection.get("value")) is not None:
+        proj = {"year": int(projection["year"]), "v": number(projection["value"])}
         years.add(proj["year"])
     lo_year, hi_year = (min(years), max(years)) if years else (0, 1)
     x_scale = alt.Scale(domain=[lo_year - 0.6, hi_year + 0.6], nice=False)

@@ -25,7 +25,7 @@ def write_document(document: Document, output: Path | str) -> list[Path]:
     suffix is refused (:class:`meili.errors.OutputError`) before anything is written. Every file is written to
     ``NAME.part`` and renamed when complete; outputs inside a workspace are recorded as Meili's.
     """
-    from meili.app.outputs import check_output, record_output
+    from meili.app.outputs import check_output, record_output, write_bytes
     from meili.report import docx, pdf, sidecar
     from meili.report.model import Figure
 
@@ -49,10 +49,7 @@ def write_document(document: Document, output: Path | str) -> list[Path]:
             for data, suffix in ((png, ".png"), (svg.encode("utf-8"), ".svg")):
                 path = output / f"{default_name(document)}-figure-{i}{suffix}"
                 check_output(path, {suffix: suffix[1:]})
-                part = path.with_name(path.name + ".part")
-                part.write_bytes(data)
-                part.replace(path)
-                written.append(path)
+                written.append(write_bytes(path, data))
     for target in targets:
         if target.suffix.lower() == ".docx":
             docx.write(document, target, images=pngs)

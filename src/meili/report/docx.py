@@ -44,16 +44,9 @@ _THEME_ATTRS = ("asciiTheme", "hAnsiTheme", "eastAsiaTheme", "cstheme")
 def write(document: Document, path: Path | str, *, images: list[bytes] | None = None) -> Path:
     """Write ``document`` to ``path`` (.docx) atomically (``NAME.part``, then renamed). ``images``: the PNG of each
     figure in order (rendered here with ``meili.charts.render.png(chart, scale=2)`` when not given)."""
-    path = Path(path)
-    data = to_bytes(document, images=images)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    part = path.with_name(path.name + ".part")
-    try:
-        part.write_bytes(data)
-        part.replace(path)
-    finally:
-        part.unlink(missing_ok=True)
-    return path
+    from meili.app.outputs import write_bytes
+
+    return write_bytes(path, to_bytes(document, images=images))
 
 
 def to_bytes(document: Document, *, images: list[bytes] | None = None) -> bytes:

@@ -31,16 +31,9 @@ TEMPLATE = "document.typ"
 def write(document: Document, path: Path | str, *, images: list[str] | None = None) -> Path:
     """Write ``document`` to ``path`` (.pdf) atomically. ``images``: the SVG text of each figure in order
     (rendered here with ``meili.charts.render.svg`` when not given)."""
-    path = Path(path)
-    data = to_bytes(document, images=images)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    part = path.with_name(path.name + ".part")
-    try:
-        part.write_bytes(data)
-        part.replace(path)
-    finally:
-        part.unlink(missing_ok=True)
-    return path
+    from meili.app.outputs import write_bytes
+
+    return write_bytes(path, to_bytes(document, images=images))
 
 
 def to_bytes(document: Document, *, images: list[str] | None = None) -> bytes:

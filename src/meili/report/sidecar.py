@@ -69,15 +69,10 @@ def content(document: Document, document_path: Path | str, *, generated_at: date
 
 def write(document: Document, path: Path | str) -> Path:
     """Write the sidecar of the document file ``path`` (already written) as ``path.meili.json``, atomically."""
-    out = sidecar_path(path)
+    from meili.app.outputs import write_bytes
+
     text = json.dumps(content(document, path), ensure_ascii=False, indent=1, default=_json_value) + "\n"
-    part = out.with_name(out.name + ".part")
-    try:
-        part.write_text(text, encoding="utf-8")
-        part.replace(out)
-    finally:
-        part.unlink(missing_ok=True)
-    return out
+    return write_bytes(sidecar_path(path), text.encode("utf-8"))
 
 
 # --- the check -------------------------------------------------------------------------------------------------
