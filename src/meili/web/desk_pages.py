@@ -382,10 +382,21 @@ class Desk:
                                       "explanation": explanation or None}
         return rows, posted
 
-    def save(self, c: Ctx, year: int, unit: str, form: dict) -> Response:
+    def entry_refused(self, c: Ctx, year: int, unit: str, e: MeiliError, conflict: tuple[str, str],
+                      **kept) -> Response:
+        """The entry form again after a refused save, upload or move: 409 with ``conflict`` for a stale version,
+        422 with the findings for failed checks or with the message otherwise; a policy refusal is the 403 page."""
         from meili.app.workflow import CheckFailed
-        from meili.store.workflow import ConflictError, LockedError
+        from meili.store.workflow import ConflictError
 
+        if isinstance(e, ConflictError):
+            return self.entry(c, year, unit, status=409, conflict=True, message=c.t(*conflict), **kept)
+        if isinstance(e, Forbidden):
+            return self.error(c, 403, e, back=c.url(f"/desk/{year}/{unit}"))
+        findings = {"findings": [f.row() for f in e.findings]} if isinstance(e, CheckFailed) else {}
+        return self.entry(c, year, unit, status=422, message=_message(e, c.lang), **findings, **kept)
+
+    def save(self, c: Ctx, year: int, unit: str, form: dict) -> Response:
         if c.user is None:
             return self.login_redirect(c)
         try:
@@ -395,24 +406,14 @@ class Desk:
         rows, posted = self.posted_entries(year, unit, form)
         try:
             self.wf.save_values(c.user, year, unit, rows, expected_version=version, source_ip=_ip(c.request))
-        except ConflictError:
-            return self.entry(c, year, unit, status=409, posted=posted, conflict=True, version=version, message=c.t(
+        except MeiliError as e:
+            return self.entry_refused(c, year, unit, e, (
                 "保存未成功：在您打开此表之后，其他人已保存了新的数值。请重新加载本页，核对后再填。",
                 "Not saved: someone else saved this form after you opened it. Reload the page, check, and enter "
-                "your changes again."))
-        except CheckFailed as e:
-            return self.entry(c, year, unit, status=422, posted=posted, version=version,
-                              findings=[f.row() for f in e.findings], message=_message(e, c.lang))
-        except Forbidden as e:
-            return self.error(c, 403, e, back=c.url(f"/desk/{year}/{unit}"))
-        except (LockedError, RequestError, NotFoundError, MeiliError) as e:
-            return self.entry(c, year, unit, status=422, posted=posted, version=version, message=_message(e, c.lang))
+                "your changes again."), posted=posted, version=version)
         return RedirectResponse(c.url(f"/desk/{year}/{unit}?done=saved"), status_code=303)
 
     def upload(self, c: Ctx, year: int, unit: str, form: dict) -> Response:
-        from meili.app.workflow import CheckFailed
-        from meili.store.workflow import ConflictError
-
         if c.user is None:
             return self.login_redirect(c)
         file = form.get("template")
@@ -433,23 +434,14 @@ class Desk:
             path.write_bytes(data)
             try:
                 self.wf.save_template(c.user, year, unit, path, expected_version=version, source_ip=_ip(c.request))
-            except ConflictError:
-                return self.entry(c, year, unit, status=409, conflict=True, message=c.t(
+            except MeiliError as e:
+                return self.entry_refused(c, year, unit, e, (
                     "上传未保存：在您打开此表之后，其他人已保存了新的数值。请重新加载本页后再上传。",
                     "The upload was not saved: someone else saved after you opened the form. Reload and upload again."))
-            except CheckFailed as e:
-                return self.entry(c, year, unit, status=422, findings=[f.row() for f in e.findings],
-                                  message=_message(e, c.lang))
-            except Forbidden as e:
-                return self.error(c, 403, e, back=c.url(f"/desk/{year}/{unit}"))
-            except MeiliError as e:
-                return self.entry(c, year, unit, status=422, message=_message(e, c.lang))
         return RedirectResponse(c.url(f"/desk/{year}/{unit}?done=uploaded"), status_code=303)
 
     def move(self, c: Ctx, year: int, unit: str, form: dict) -> Response:
         """Submit or withdraw (the unit lead)."""
-        from meili.app.workflow import CheckFailed
-        from meili.store.workflow import ConflictError
 
         if c.user is None:
             return self.login_redirect(c)
@@ -463,17 +455,10 @@ class Desk:
                 self.wf.withdraw(c.user, year, unit, source_ip=_ip(c.request))
             else:
                 return self.error(c, 422, c.t("未知操作", "unknown action"))
-        except ConflictError:
-            return self.entry(c, year, unit, status=409, conflict=True, message=c.t(
+        except MeiliError as e:
+            return self.entry_refused(c, year, unit, e, (
                 "未提交：在您打开此表之后，其他人已保存了新的数值。请重新加载本页，核对后再提交。",
                 "Not submitted: someone else saved after you opened the form. Reload, check, and submit again."))
-        except CheckFailed as e:
-            return self.entry(c, year, unit, status=422, findings=[f.row() for f in e.findings],
-                              message=_message(e, c.lang))
-        except Forbidden as e:
-            return self.error(c, 403, e, back=c.url(f"/desk/{year}/{unit}"))
-        except MeiliError as e:
-            return self.entry(c, year, unit, status=422, message=_message(e, c.lang))
         return RedirectResponse(c.url(f"/desk/{year}/{unit}?done={action}"), status_code=303)
 
     def answer(self, c: Ctx, year: int, unit: str, query_id: int, form: dict) -> Response:
