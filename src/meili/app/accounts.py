@@ -18,8 +18,7 @@ The first account of a workspace may be created without signing in, and only as 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -91,16 +90,8 @@ class Accounts:
     clock: Callable[[], datetime] = field(default=_now, repr=False)
 
     # --- transactions and audit --------------------------------------------------------------------------------
-    @contextmanager
-    def _tx(self) -> Iterator[Any]:
-        with self.workspace.store.writing() as con:
-            con.begin()
-            try:
-                yield con
-            except BaseException:
-                con.rollback()
-                raise
-            con.commit()
+    def _tx(self):
+        return self.workspace.store.transaction()
 
     def _refused(self, error: MeiliError, *, actor: str, action: str, target: str | None,
                  source_ip: str | None, after: Any = None) -> MeiliError:

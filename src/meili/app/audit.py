@@ -25,11 +25,9 @@ def _authorize(ws: Workspace, actor: User | None, action: str, source_ip: str | 
     try:
         authorize(actor, Action.read_audit)
     except Forbidden as e:
-        with ws.store.writing() as con:
-            con.begin()
+        with ws.store.transaction() as con:
             audit.append(con, actor=actor.name if actor else "—", action=action, result="refused",
                          reason=e.render("en"), source_ip=source_ip)
-            con.commit()
         raise
 
 
@@ -51,19 +49,13 @@ def export_audit(ws: Workspace, path: Path | str, actor: User | None, source_ip:
 
     _authorize(ws, actor, "audit.export", source_ip)
     fmt = check_output(path, EXPORT_SUFFIXES)
-    with ws.store.writing() as con:
-        con.begin()
-        try:
-            if fmt == "jsonl":
-                n = audit.export(con, path)
-            else:
-                rows = audit.read(con)
-                n = write_table(pa.Table.from_pylist(rows) if rows else pa.table(
-                    {c: pa.array([], pa.string()) for c in audit.COLUMNS}), path)
-            audit.append(con, actor=actor.name, action="audit.export", target=str(path), after={"rows": n},
-                         source_ip=source_ip)
-        except BaseException:
-            con.rollback()
-            raise
-        con.commit()
+    with ws.store.transaction() as con:
+        if fmt == "jsonl":
+            n = audit.export(con, path)
+        else:
+            rows = audit.read(con)
+            n = write_table(pa.Table.from_pylist(rows) if rows else pa.table(
+                {c: pa.array([], pa.string()) for c in audit.COLUMNS}), path)
+        audit.append(con, actor=actor.name, action="audit.export", target=str(path), after={"rows": n},
+                     source_ip=source_ip)
     return n

@@ -22,8 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -127,12 +126,8 @@ class Workflow:
     def _store(self):
         return self.app.workspace.store
 
-    @contextmanager
-    def _transaction(self) -> Iterator[Any]:
-        from meili.store.duckdb_store import _transaction
-
-        with self._store.writing() as con, _transaction(con):
-            yield con
+    def _transaction(self):
+        return self._store.transaction()
 
     def _read(self, fn: Callable[[Any], Any]) -> Any:
         with self._store.reading() as con:

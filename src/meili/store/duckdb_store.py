@@ -247,6 +247,13 @@ class DuckDBStore:
         with self._db.writing(lock_timeout(self.timeout), self.on_wait, create=create) as cur:
             yield cur
 
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor in one committed transaction, when this write's turn has come: everything written in the block
+        commits together (an audit row with the change it records), or nothing does."""
+        with self.writing() as con, _transaction(con):
+            yield con
+
     def create(self) -> None:
         with self.writing(create=True) as con:
             if con.execute("SELECT count(*) FROM information_schema.tables").fetchone()[0]:

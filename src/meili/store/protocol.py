@@ -51,6 +51,7 @@ step will write ``pending`` imports and decide them later.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
@@ -69,6 +70,9 @@ class Store(Protocol):
     engine: str
 
     def create(self) -> None: ...
+
+    #: One write transaction (a connection of the engine), for the workflow, accounts and audit writers.
+    def transaction(self) -> AbstractContextManager[Any]: ...
 
     def write(self, table: pa.Table, origin: Origin, dry_run: bool = False) -> ImportResult: ...
 
