@@ -123,32 +123,26 @@ def add(
     _show(acc.add_user(name, role, unit or [], password, admin=admin, actor=actor), "已添加 / added")
 
 
-@app.command("grant")
-def grant(
-    name: Annotated[str, typer.Argument(help="用户名 / user name.")],
-    role: RoleOption,
-    unit: UnitOption = None,
-    as_: AsOption = None,
-    totp: TotpOption = None,
-    workspace: WorkspaceOption = None,
-) -> None:
-    """授予角色 / Grant roles (per unit for reporter and unit_lead)."""
-    app_ = meili_app(workspace)
-    _show(accounts(app_).grant(name, role, unit or [], actor=signed_in(app_, as_, totp)), "已授权 / granted")
+def _role_change(method: str, done: str):
+    """``grant`` and ``revoke``: the same arguments, one method of :class:`~meili.app.accounts.Accounts` each."""
+    def command(
+        name: Annotated[str, typer.Argument(help="用户名 / user name.")],
+        role: RoleOption,
+        unit: UnitOption = None,
+        as_: AsOption = None,
+        totp: TotpOption = None,
+        workspace: WorkspaceOption = None,
+    ) -> None:
+        app_ = meili_app(workspace)
+        change = getattr(accounts(app_), method)
+        _show(change(name, role, unit or [], actor=signed_in(app_, as_, totp)), done)
+    return command
 
 
-@app.command("revoke")
-def revoke(
-    name: Annotated[str, typer.Argument(help="用户名 / user name.")],
-    role: RoleOption,
-    unit: UnitOption = None,
-    as_: AsOption = None,
-    totp: TotpOption = None,
-    workspace: WorkspaceOption = None,
-) -> None:
-    """撤销角色 / Revoke roles (with --unit: only for those units)."""
-    app_ = meili_app(workspace)
-    _show(accounts(app_).revoke(name, role, unit or [], actor=signed_in(app_, as_, totp)), "已撤销 / revoked")
+app.command("grant", help="授予角色 / Grant roles (per unit for reporter and unit_lead).")(
+    _role_change("grant", "已授权 / granted"))
+app.command("revoke", help="撤销角色 / Revoke roles (with --unit: only for those units).")(
+    _role_change("revoke", "已撤销 / revoked"))
 
 
 @app.command("list")
