@@ -120,13 +120,17 @@ def _air(src: Source, code: str, area: str, counties, year: int, charts: bool) -
     out.append(Table(f"表 各县（市、区）{year}年环境空气质量综合指数排名", ["县（市、区）", "PM2.5（μg/m³）", "综合指数", "排名"],
                      rows, notes=[wording.TIE_NOTE]))
     if charts and ranked:
-        from meili.charts import choropleth
-
-        data = [{"adcode": c.code, "name": c.name, "value": pm[c.code].value} for c in ranked]
-        out.append(Figure(choropleth(data, boundaries="ganzhou", value="value", unit="μg/m³",
-                                     title=f"{year}年各县（市、区）PM2.5年均浓度", lang="zh"),
-                          f"图 {year}年各县（市、区）PM2.5年均浓度（示意图）"))
+        out.append(_county_map(ranked, pm, unit="μg/m³", title=f"{year}年各县（市、区）PM2.5年均浓度",
+                               caption=f"图 {year}年各县（市、区）PM2.5年均浓度（示意图）"))
     return out
+
+
+def _county_map(ranked, numbers: dict, *, unit: str, title: str, caption: str) -> Figure:
+    """A county choropleth of the printed numbers (the portal's chart definition, 示意图)."""
+    from meili.charts import choropleth
+
+    data = [{"adcode": c.code, "name": c.name, "value": numbers[c.code].value} for c in ranked]
+    return Figure(choropleth(data, boundaries="ganzhou", value="value", unit=unit, title=title, lang="zh"), caption)
 
 
 def _water(src: Source, counties, year: int, charts: bool) -> list:
@@ -154,12 +158,8 @@ def _water(src: Source, counties, year: int, charts: bool) -> list:
                        src.result_num("county", c.code, year, None, "cwqi_change_rate", domain="water")]
                       for c, r in order], notes=["CWQI越小水质越好；" + wording.TIE_NOTE.removeprefix("注：")]))
     if charts and ranked:
-        from meili.charts import choropleth
-
-        data = [{"adcode": c.code, "name": c.name, "value": cw[c.code].value} for c in ranked]
-        out.append(Figure(choropleth(data, boundaries="ganzhou", value="value", unit="",
-                                     title=f"{year}年各县（市、区）CWQI", lang="zh"),
-                          f"图 {year}年各县（市、区）地表水水质指数（示意图）"))
+        out.append(_county_map(ranked, cw, unit="", title=f"{year}年各县（市、区）CWQI",
+                               caption=f"图 {year}年各县（市、区）地表水水质指数（示意图）"))
     return out
 
 
