@@ -326,7 +326,7 @@ def test_completeness_counts_cells_states_queries_and_days_left(app, tmp_path):
     assert mine == mine | {"state": "draft", "expected": len(rows), "entered": len(rows) - 2,
                            "missing_with_reason": 1, "empty": 1, "open_queries": 0, "days_left": 30}
     out = tmp_path / "status.xlsx"
-    assert wf.write_completeness(YEAR, out) == table.num_rows
+    assert wf.write_completeness(REVIEWER, YEAR, out) == table.num_rows
     from openpyxl import load_workbook
 
     header = [c.value for c in next(load_workbook(out).active.iter_rows(max_row=1))]

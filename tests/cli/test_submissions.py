@@ -57,13 +57,23 @@ def test_save_submit_query_answer_approve_and_status(tmp_path):
     r = meili(ws, "submissions", "approve", "2024", UNIT, user="rev")
     assert r.exit_code == 0 and "approved" in r.output and "导入 / import #1" in r.output, r.output
     out = tmp_path / "status.xlsx"
-    r = CliRunner().invoke(app, ["submissions", "status", "2024", "-o", str(out), "-w", str(ws)])
+    r = meili(ws, "submissions", "status", "2024", "-o", str(out), user="rev")
     assert r.exit_code == 0, r.output
     rows = list(load_workbook(out).active.iter_rows(values_only=True))
+    assert len(rows) > 20  # the reviewer reads every unit
     mine = next(row for row in rows if row[0] == UNIT)
     assert mine[2] == "approved"
-    r = CliRunner().invoke(app, ["submissions", "checks", "2024", UNIT, "-w", str(ws), "--format", "csv"])
+    r = meili(ws, "submissions", "status", "2024", "-f", "csv", user="rep")  # a reporter: its own unit only
+    assert r.exit_code == 0 and [line.split(",")[0] for line in r.stdout.splitlines()[1:]] == [UNIT], r.output
+    r = meili(ws, "submissions", "checks", "2024", UNIT, "--format", "csv", user="rev")
     assert "soft_range" in r.output and "县城第二水厂" in r.output
+    r = meili(ws, "submissions", "show", "2024", UNIT, user="rep")
+    assert r.exit_code == 0 and "approved" in r.output and "22.2" in r.output, r.output
+    r = meili(ws, "submissions", "show", "2024", "360723", user="rep")  # another county's report
+    assert r.exit_code == 1 and "forbidden" in r.output and "360723" in r.output
+    assert "Traceback" not in r.output
+    r = CliRunner().invoke(app, ["submissions", "status", "2024", "-w", str(ws)], env={"MEILI_PASSWORD": None})
+    assert r.exit_code == 1 and "需要登录" in r.output  # reading a unit's report signs in too
 
 
 def test_return_and_unapprove_need_a_reason(tmp_path):

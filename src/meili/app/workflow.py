@@ -628,6 +628,56 @@ class Workflow:
         sql = "SELECT * FROM check_results WHERE year = ?" + (" AND unit = ?" if unit else "") + " ORDER BY id"
         return self._read(lambda con: _rows(con, sql, [year] + ([unit] if unit else [])))
 
+    # --- reads as a user may make them (the CLI and the web) ---------------------------------------------------
+    def _may_read(self, user: User | None, unit: str, *, source_ip: str | None = None) -> None:
+        """:func:`authorize` ``read_submissions`` of ``unit``; a refusal is written to the audit log and raised."""
+        from meili.store import audit
+
+        try:
+            authorize(user, Action.read_submissions, unit=unit)
+        except Forbidden as e:
+            with self._transaction() as con:
+                audit.append(con, actor=user.name if user is not None else "—", action=str(Action.read_submissions),
+                             target=f"submission {unit}", reason=e.render("both"), result="refused",
+                             source_ip=source_ip)
+            raise
+
+    def readable(self, user: User | None, units: Iterable[str]) -> list[str]:
+        """The units of ``units`` whose submissions ``user`` may read (reporters and unit leads: their own; the
+        city roles and the auditor: all). A user without any reading role is refused (:class:`Forbidden`)."""
+        from meili.app.policy import RULES, allowed
+
+        if user is None or not user.roles & RULES[Action.read_submissions].roles:
+            self._may_read(user, "—")
+        return [u for u in units if allowed(user, Action.read_submissions, unit=u)]
+
+    def submission_detail(self, user: User | None, year: int, unit: str, *,
+                          source_ip: str | None = None) -> dict:
+        """What ``user`` may read of ``unit``'s report of ``year``: the submission (state ``draft``, version 0
+        before anything was saved), its draft values, queries and stored check results."""
+        unit = self.unit_of(unit, self.plan_of(year).id)  # NotFoundError for an unknown unit
+        self._may_read(user, unit, source_ip=source_ip)
+        sub = {"year": year, "unit": unit} | dict(_NO_SUBMISSION) | dict(self.submission(year, unit) or {})
+        return {"submission": sub, "values": self.values(year, unit), "queries": self.queries(year, unit),
+                "checks": self.check_results(year, unit)}
+
+    def completeness_for(self, user: User | None, year: int, *, today: date | None = None) -> pa.Table:
+        """:meth:`completeness` limited to the units ``user`` may read."""
+        table = self.completeness(year, today=today)
+        mine = self.readable(user, table.column("unit").to_pylist())
+        import pyarrow.compute as pc
+
+        return table.filter(pc.is_in(table.column("unit"), value_set=_string_array(mine)))
+
+    def queries_for(self, user: User | None, year: int, unit: str | None = None) -> list[dict]:
+        """:meth:`queries` limited to the units ``user`` may read (one unit: refused when it may not)."""
+        if unit is not None:
+            unit = self.unit_of(unit, self.plan_of(year).id)
+            self._may_read(user, unit)
+        rows = self.queries(year, unit)
+        mine = set(self.readable(user, {r["unit"] for r in rows}))
+        return [r for r in rows if r["unit"] in mine]
+
     # --- completeness --------------------------------------------------------------------------------------
     def completeness(self, year: int, *, today: date | None = None) -> pa.Table:
         """Per unit of ``year``'s period: cells expected, entered, missing with a reason, empty; the submission's
@@ -672,12 +722,14 @@ class Workflow:
                             ("days_left", pa.int64())])
         return pa.Table.from_pylist(rows, schema=schema)
 
-    def write_completeness(self, year: int, output: str | Path, *, today: date | None = None) -> int:
-        """Write :meth:`completeness` to ``output`` (.xlsx, .csv or .parquet) through :mod:`meili.app.outputs`."""
+    def write_completeness(self, user: User | None, year: int, output: str | Path, *,
+                           today: date | None = None) -> int:
+        """Write :meth:`completeness_for` ``user`` to ``output`` (.xlsx, .csv or .parquet) through
+        :mod:`meili.app.outputs`."""
         from meili.app.outputs import check_output, record_output, write_table
 
         check_output(output)
-        rows = write_table(self.completeness(year, today=today), Path(output), headers=COMPLETENESS_HEADERS)
+        rows = write_table(self.completeness_for(user, year, today=today), Path(output), headers=COMPLETENESS_HEADERS)
         record_output(Path(output))
         return rows
 
@@ -691,6 +743,12 @@ COMPLETENESS_HEADERS = {
 
 
 _NO_SUBMISSION = {"state": "draft", "version": 0, "submitted_by": None, "approved_by": None}
+
+
+def _string_array(values: Sequence[str]):
+    import pyarrow as pa
+
+    return pa.array(list(values), pa.string())
 
 
 def _rows(con, sql: str, params: list) -> list[dict]:

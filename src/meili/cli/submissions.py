@@ -87,27 +87,42 @@ def unapprove(year: YearArg, unit: UnitArg, reason: ReasonOption, as_: AsOption 
     _show(m.workflow.unapprove(signed_in(m, as_, totp), year, unit, reason))
 
 
+@app.command("show")
+def show(year: YearArg, unit: UnitArg,
+         fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="输出格式 / output format.")] = OutputFormat.table,
+         as_: AsOption = None, totp: TotpOption = None, workspace: WorkspaceOption = None) -> None:
+    """查看报送 / A unit's submission: its state and draft values (reporters and unit leads: their own units)."""
+    m = meili_app(workspace)
+    detail = m.workflow.submission_detail(signed_in(m, as_, totp), year, unit)
+    if fmt == OutputFormat.table:
+        _show(detail["submission"])
+    write_rows(detail["values"], fmt, title=f"{year} {unit} 草稿数值 / draft values",
+               columns=["region", "measure", "value", "state", "missing_reason", "explanation"])
+
+
 @app.command("status")
 def status(year: YearArg, output: Annotated[Path | None, typer.Option(
                "--output", "-o", help="写出 / write to FILE (.xlsx, .csv, .parquet)")] = None,
            fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="输出格式 / output format.")] = OutputFormat.table,
-           workspace: WorkspaceOption = None) -> None:
-    """完成情况 / Completeness of a period per unit: cells, state, queries, days left."""
+           as_: AsOption = None, totp: TotpOption = None, workspace: WorkspaceOption = None) -> None:
+    """完成情况 / Completeness of a period per unit the user may read: cells, state, queries, days left."""
     m = meili_app(workspace)
+    user = signed_in(m, as_, totp)
     if output is not None:
-        rows = m.workflow.write_completeness(year, output)
+        rows = m.workflow.write_completeness(user, year, output)
         console.print(f"{output}: {rows} 个单位 / units", highlight=False)
         return
-    write_rows(m.workflow.completeness(year).to_pylist(), fmt, title=f"{year} 报送完成情况 / completeness",
+    write_rows(m.workflow.completeness_for(user, year).to_pylist(), fmt, title=f"{year} 报送完成情况 / completeness",
                columns=["unit", "unit_name", "state", "expected", "entered", "missing_with_reason", "empty",
                         "open_queries", "days_left"])
 
 
 @app.command("checks")
 def checks(year: YearArg, unit: UnitArg, fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="输出格式 / output format.")] = OutputFormat.table,
-           workspace: WorkspaceOption = None) -> None:
+           as_: AsOption = None, totp: TotpOption = None, workspace: WorkspaceOption = None) -> None:
     """校核结果 / The check results stored for a unit, with their explanations."""
-    rows = meili_app(workspace).workflow.check_results(year, unit)
+    m = meili_app(workspace)
+    rows = m.workflow.submission_detail(signed_in(m, as_, totp), year, unit)["checks"]
     write_rows(rows, fmt, title=f"{year} {unit} 校核 / checks",
                columns=["id", "stage", "region", "measure", "rule", "severity", "value", "detail_zh", "explanation",
                         "accepted"])
@@ -147,8 +162,9 @@ def query_close(query_id: Annotated[int, typer.Argument(help="质询编号 / que
 @query_app.command("list")
 def query_list(year: YearArg, unit: Annotated[str | None, typer.Argument(help="报送单位 / reporting unit (default: all)")] = None,
                fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="输出格式 / output format.")] = OutputFormat.table,
-               workspace: WorkspaceOption = None) -> None:
-    """列出质询 / List the queries of a year (or of one unit)."""
-    rows = meili_app(workspace).workflow.queries(year, unit)
+               as_: AsOption = None, totp: TotpOption = None, workspace: WorkspaceOption = None) -> None:
+    """列出质询 / List the queries of a year (or of one unit) the user may read."""
+    m = meili_app(workspace)
+    rows = m.workflow.queries_for(signed_in(m, as_, totp), year, unit)
     write_rows(rows, fmt, title=f"{year} 质询 / queries",
                columns=["id", "unit", "region", "measure", "state", "question", "raised_by", "answer", "answered_by"])

@@ -27,7 +27,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from meili.app.policy import Action, Forbidden, Role, User, allowed
+from meili.app.policy import RULES, Action, Forbidden, Role, User, allowed
 from meili.errors import MeiliError, NotFoundError, RequestError
 
 __all__ = ["router"]
@@ -227,10 +227,6 @@ class Desk:
         live = [p for p in periods if p["state"] in ("open", "closed")]
         return (live or periods or [{"year": None}])[0]["year"]
 
-    def my_units(self, user: User) -> list[str]:
-        mine = set(user.units_for(Role.reporter)) | set(user.units_for(Role.unit_lead))
-        return [u for u in self.wf.units() if u in mine]
-
     def snapshot(self, year: int, unit: str) -> dict:
         """Everything a unit's page shows, read on **one** connection (each of the workflow's read methods opens
         its own, which costs more than the queries): the period, the submission, the drafts, the latest check run,
@@ -304,11 +300,9 @@ class Desk:
         year = self.current_year(c.request)
         periods = self.years()
         period = self.wf.period(year) if year is not None else None
-        table = self.wf.completeness(year).to_pylist() if period is not None else []
+        reads = bool(c.user.roles & RULES[Action.read_submissions].roles)
+        table = self.wf.completeness_for(c.user, year).to_pylist() if period is not None and reads else []
         city = bool(c.user.roles & CITY_ROLES)
-        mine = self.my_units(c.user)
-        if not city:
-            table = [row for row in table if row["unit"] in mine]
         totals = {k: sum(r[k] for r in table) for k in ("expected", "entered", "missing_with_reason", "empty",
                                                          "open_queries")}
         counts: dict[str, int] = {}
@@ -328,12 +322,12 @@ class Desk:
     def export(self, c: Ctx, year: int) -> Response:
         if c.user is None:
             return self.login_redirect(c)
-        if not c.user.roles & CITY_ROLES:
-            return self.error(c, 403, c.t("完整性总表只对市级审核、发布和审计人员开放",
-                                          "the completeness table is for the city's reviewers, publishers and auditors"))
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / f"completeness-{year}.xlsx"
-            self.wf.write_completeness(year, out)
+            try:
+                self.wf.write_completeness(c.user, year, out)
+            except Forbidden as e:
+                return self.error(c, 403, e)
             body = out.read_bytes()
         return Response(body, media_type=XLSX, headers={
             "Content-Disposition": f'attachment; filename="meili-completeness-{year}.xlsx"', "Cache-Control": "no-store"})
