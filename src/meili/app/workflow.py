@@ -37,7 +37,7 @@ from meili.app.checks import (
     missing_cells,
     soft_checks,
 )
-from meili.app.policy import Action, Forbidden, User, authorize
+from meili.app.policy import Action, Forbidden, User, allowed, authorize
 from meili.errors import InputError, MeiliError, NotFoundError, Problem, RequestError, Text
 
 if TYPE_CHECKING:
@@ -366,10 +366,22 @@ class Workflow:
               source_ip: str | None, file: str | None) -> SaveResult:
         from meili.store import workflow as wf
 
+        # Before the write turn: a stale form is answered at once, and the import's validation (it reads no store)
+        # is done here, so that saves queue only for their writes and the checks that compare with stored values.
+        # Inside the turn the version and the policy are checked again on the committed state.
+        period, sub = self._read(lambda con: (wf.period(con, year), wf.submission(con, year, unit)))
+        if period is not None and allowed(user, Action.save_values, unit=unit, submission_state=sub["state"],
+                                          period_state=period["state"]):
+            wf.check_version(sub, expected_version)
+        planned = self.app.plan(period["plan"]) if period else self.plan_of(year)
+        validated = _validate(planned, year, _answered(entries), source=self.app.region_name(unit))
+
         def change(con, period, sub):
+            wf.check_version(sub, expected_version)  # a stale form is answered before any other work
             plan = self.app.plan(period["plan"])
             self._require_cells(plan, unit, entries, file)
-            rows, findings = self._checked_rows(con, plan, year, unit, entries, stage="save")
+            rows, findings = self._checked_rows(con, plan, year, unit, entries, stage="save",
+                                                validated=validated if plan.id == planned.id else None)
             now = _now()
             if any(f.severity == "hard" for f in findings):
                 wf.add_check_results(con, year, unit, "save", [f.row() for f in findings], actor=user.name, time=now)
@@ -399,13 +411,13 @@ class Workflow:
                              *[Problem("duplicate_key", file=file, column="measure", value=f"{e.region} {e.measure}")
                                for e in dupes])
 
-    def _checked_rows(self, con, plan: Plan, year: int, unit: str, entries: Sequence[Entry],
-                      stage: str) -> tuple[list[dict], list[Finding]]:
+    def _checked_rows(self, con, plan: Plan, year: int, unit: str, entries: Sequence[Entry], stage: str,
+                      validated: tuple | None = None) -> tuple[list[dict], list[Finding]]:
         """The entries as stored rows (value or state as the import's validation reads them), and the findings of
-        the hard checks (validation, identities, a missing reason that explains nothing) and soft checks."""
+        the hard checks (validation, identities, a missing reason that explains nothing) and soft checks.
+        ``validated``: :func:`_validate` of the answered entries, when already done."""
         findings: list[Finding] = []
-        answered = [e for e in entries if e.value is not None and str(e.value).strip() != ""]
-        parsed, issues = _validate(plan, year, answered, source=self.app.region_name(unit))
+        parsed, issues = validated or _validate(plan, year, _answered(entries), source=self.app.region_name(unit))
         for e, issue in issues:
             findings.append(Finding(issue.kind, "hard", e.region, e.measure, issue.value, issue.detail
                                     if isinstance(issue.detail, Text) else Text(str(issue.detail), str(issue.detail))))
@@ -645,7 +657,7 @@ class Workflow:
     def readable(self, user: User | None, units: Iterable[str]) -> list[str]:
         """The units of ``units`` whose submissions ``user`` may read (reporters and unit leads: their own; the
         city roles and the auditor: all). A user without any reading role is refused (:class:`Forbidden`)."""
-        from meili.app.policy import RULES, allowed
+        from meili.app.policy import RULES
 
         if user is None or not user.roles & RULES[Action.read_submissions].roles:
             self._may_read(user, "—")
@@ -805,6 +817,11 @@ def _raw(plan: Plan, year: int, entries: Sequence[Entry], source: str, file: str
             .append_column("_file", pa.array([file] * n, pa.string()))
             .append_column("_file_no", pa.array([0] * n, pa.int32()))
             .append_column("_template", pa.array([False] * n, pa.bool_())))
+
+
+def _answered(entries: Sequence[Entry]) -> list[Entry]:
+    """The entries with a value or state (the rest are cleared cells or missing with a reason)."""
+    return [e for e in entries if e.value is not None and str(e.value).strip() != ""]
 
 
 def _validate(plan: Plan, year: int, entries: Sequence[Entry], source: str):

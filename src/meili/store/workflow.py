@@ -226,7 +226,8 @@ def submission(con: duckdb.DuckDBPyConnection, year: int, unit: str) -> dict:
     return row
 
 
-def _check_version(sub: dict, expected_version: int | None) -> None:
+def check_version(sub: dict, expected_version: int | None) -> None:
+    """Refuse (:class:`ConflictError`) a change made on ``expected_version`` of a submission now at another one."""
     if expected_version is not None and int(expected_version) != sub["version"]:
         raise ConflictError(Problem("version_conflict", column="version", value=str(expected_version), detail=Text(
             f"{sub['unit']} 的 {sub['year']} 年报送已被他人修改（当前版本 {sub['version']}），请刷新后重试",
@@ -270,17 +271,23 @@ def write_values(con: duckdb.DuckDBPyConnection, year: int, unit: str, rows: lis
             f"{unit} 的报送“{_zh(sub['state'])}”，数值已锁定（先撤回或由审核人退回）",
             f"the submission of {unit} is {sub['state']}: its values are locked (withdraw it, or have it returned)"),
             expected=" | ".join(EDITABLE)))
-    _check_version(sub, expected_version)
-    keys = [(r["region"], r["measure"]) for r in rows]
-    before = [v for v in values(con, year, unit) if (v["region"], v["measure"]) in set(keys)]
-    for r in rows:
-        con.execute("DELETE FROM submission_values WHERE year = ? AND unit = ? AND region = ? AND measure = ?",
-                    [int(year), unit, r["region"], r["measure"]])
-        if r.get("value") is None and r.get("state") is None and r.get("missing_reason") is None:
-            continue
-        con.execute("INSERT INTO submission_values VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [int(year), unit, r["region"], r["measure"], r.get("value"), r.get("state"),
-                     r.get("missing_reason"), r.get("explanation"), r.get("note"), actor, time])
+    check_version(sub, expected_version)
+    keys = {(r["region"], r["measure"]) for r in rows}
+    before = [v for v in values(con, year, unit) if (v["region"], v["measure"]) in keys]
+    # set-based (two statements whatever the number of cells): one save is one short write-lock turn
+    con.execute("""DELETE FROM submission_values WHERE year = ? AND unit = ?
+                   AND (region, measure) IN (SELECT (unnest(?::VARCHAR[]), unnest(?::VARCHAR[])))""",
+                [int(year), unit, [k[0] for k in keys], [k[1] for k in keys]])
+    kept = [r for r in rows if not (r.get("value") is None and r.get("state") is None
+                                    and r.get("missing_reason") is None)]
+    if kept:
+        columns = {c: [r.get(c) for r in kept] for c in VALUE_COLUMNS}
+        con.execute("""INSERT INTO submission_values (year, unit, region, measure, value, state, missing_reason,
+                                                      explanation, note, updated_by, updated_at)
+                       SELECT ?, ?, unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::DOUBLE[]),
+                              unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]),
+                              unnest(?::VARCHAR[]), ?, ?""",
+                    [int(year), unit, *columns.values(), actor, time])
     return before, _bump(con, sub, actor, time)
 
 
@@ -299,7 +306,7 @@ def set_submission_state(con: duckdb.DuckDBPyConnection, year: int, unit: str, t
             f"{why_zh}，不能改为“{_zh(to)}”",
             f"the submission is {sub['state']} and the period {p['state']}: it cannot become {to}"),
             expected=" | ".join(f"{a} → {b}" for (a, b) in TRANSITIONS if b == to)))
-    _check_version(sub, expected_version)
+    check_version(sub, expected_version)
     if to == "approved" and sub["submitted_by"] == actor:
         raise LockedError(Problem("same_person", column="approved_by", value=actor, detail=Text(
             "报送人不能审核通过自己报送的数据", "the person who submitted cannot approve the same submission")))
@@ -335,11 +342,18 @@ CHECK_COLUMNS = ("region", "measure", "rule", "severity", "value", "detail_zh", 
 
 def add_check_results(con: duckdb.DuckDBPyConnection, year: int, unit: str, stage: str, rows: list[dict], *,
                       actor: str, time: datetime) -> None:
-    for r in rows:
-        con.execute(f"""INSERT INTO check_results (id, year, unit, stage, {", ".join(CHECK_COLUMNS)}, actor, time)
-                        SELECT (SELECT coalesce(max(id), 0) + 1 FROM check_results), ?, ?, ?,
-                               {", ".join("?" * len(CHECK_COLUMNS))}, ?, ?""",
-                    [int(year), unit, stage, *(r.get(c) for c in CHECK_COLUMNS), actor, time])
+    if not rows:
+        return
+    types = {"accepted": "BOOLEAN"}
+    lists = ", ".join(f"unnest(?::{types.get(c, 'VARCHAR')}[]) AS {c}" for c in CHECK_COLUMNS)
+    columns = [[r.get(c) if c == "accepted" or r.get(c) is None else str(r.get(c)) for r in rows]
+               for c in CHECK_COLUMNS]
+    # one statement for all rows; ids continue the table's in the rows' order
+    con.execute(f"""INSERT INTO check_results (id, year, unit, stage, {", ".join(CHECK_COLUMNS)}, actor, time)
+                    SELECT (SELECT coalesce(max(id), 0) FROM check_results) + row_number() OVER (ORDER BY n),
+                           ?, ?, ?, {", ".join(CHECK_COLUMNS)}, ?, ?
+                    FROM (SELECT unnest(?::BIGINT[]) AS n, {lists})""",
+                [int(year), unit, stage, actor, time, list(range(len(rows))), *columns])
 
 
 def query(con: duckdb.DuckDBPyConnection, query_id: int) -> dict:
