@@ -117,7 +117,17 @@ def test_not_signed_in_goes_to_the_sign_in_page(desk):
     _app, clients = desk
     for path in ("/desk/", f"/desk/{YEAR}/360722", f"/desk/{YEAR}/360722/review", "/en/desk/"):
         r = clients[None].get(path, follow_redirects=False)
-        assert r.status_code == 303 and r.headers["location"].startswith("/desk/login?next=")
+        sign_in = "/en/desk/login" if path.startswith("/en/") else "/desk/login"
+        assert r.status_code == 303 and r.headers["location"].startswith(f"{sign_in}?next="), r.headers
+
+
+def test_the_sign_in_page_in_both_languages(desk):
+    _app, clients = desk
+    zh, en = clients[None].get("/desk/login").text, clients[None].get("/en/desk/login?next=/en/desk/").text
+    assert '<html lang="zh-CN">' in zh and "工作台登录" in zh and 'action="/desk/login"' in zh
+    assert '<html lang="en">' in en and "Sign in to the desk" in en and 'action="/en/desk/login"' in en
+    assert "工作台登录" not in en and 'name="next" value="/en/desk/"' in en and 'href="/desk/login' in en
+    assert 'name="csrf_token"' in zh and 'name="csrf_token"' in en
 
 
 def test_the_reviewer_sees_the_completeness_of_every_unit_and_a_reporter_its_own(desk):

@@ -392,43 +392,30 @@ class DeskMiddleware:
 
 
 # --- the sign-in page ----------------------------------------------------------------------------------------
-LOGIN_PAGE = """<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>登录 / Sign in — 美丽赣州监测评估</title><link rel="stylesheet" href="/static/meili.css"></head>
-<body><main class="desk-login">
-<h1>工作台登录 <span lang="en">Sign in to the desk</span></h1>
-{% if message %}<p class="error" role="alert">{{ message.zh }}<br><span lang="en">{{ message.en }}</span></p>{% endif %}
-<form method="post" action="/desk/login">
-<input type="hidden" name="csrf_token" value="{{ csrf }}">
-<input type="hidden" name="next" value="{{ next }}">
-<p><label for="name">用户名 <span lang="en">User name</span></label><br>
-<input id="name" name="name" autocomplete="username" required maxlength="64" value="{{ name }}"></p>
-<p><label for="password">密码 <span lang="en">Password</span></label><br>
-<input id="password" name="password" type="password" autocomplete="current-password" required maxlength="128"></p>
-<p><label for="totp">动态口令（如已启用）<span lang="en">One-time code (if enabled)</span></label><br>
-<input id="totp" name="totp" inputmode="numeric" autocomplete="one-time-code" maxlength="10"></p>
-<p><button type="submit">登录 <span lang="en">Sign in</span></button></p>
-</form></main></body></html>"""
-
-
-def _login_template():
-    from jinja2 import Environment
-
-    return Environment(autoescape=True).from_string(LOGIN_PAGE)
-
-
-def _safe_next(value: str | None) -> str:
+def _safe_next(value: str | None, prefix: str = "") -> str:
     """Only a path of this site (never ``//host`` or a scheme): no open redirect."""
     if not value or not value.startswith("/") or value.startswith("//") or "\\" in value or "\n" in value:
-        return "/desk/"
+        return prefix + "/desk/"
     return value
+
+
+def _lang(request: Request) -> str:
+    return "en" if request.url.path.startswith("/en/") else "zh"
 
 
 def login_page(request: Request, message: Text | None = None, status: int = 200, name: str = "",
                next_path: str = "/desk/") -> HTMLResponse:
-    body = _login_template().render(csrf=csrf_token(request), message=message, name=name,
-                                    next=_safe_next(next_path))
-    return HTMLResponse(body, status_code=status)
+    """The sign-in form (``templates/desk/login.html``) in the language of its path."""
+    from meili.web import render
+
+    lang = _lang(request)
+    prefix = "/en" if lang == "en" else ""
+    path = request.url.path
+    body = render.environment().get_template("desk/login.html").render(
+        L=lang, P=prefix, t=lambda zh, en: en if lang == "en" else zh, user=None, csrf=csrf_token(request),
+        path=path, other_lang=path.removeprefix("/en") if lang == "en" else "/en" + path, message=message,
+        name=name, next=_safe_next(next_path, prefix))
+    return HTMLResponse(body, status_code=status, headers={"Referrer-Policy": "same-origin"})
 
 
 def router() -> APIRouter:
@@ -436,10 +423,12 @@ def router() -> APIRouter:
     r = APIRouter(include_in_schema=False)
 
     @r.get("/desk/login")
-    def login_form(request: Request, next: str = "/desk/"):
+    @r.get("/en/desk/login")
+    def login_form(request: Request, next: str | None = None):
         return login_page(request, next_path=next)
 
     @r.post("/desk/login", dependencies=[Depends(verify_csrf)])
+    @r.post("/en/desk/login", dependencies=[Depends(verify_csrf)])
     async def login(request: Request):
         from starlette.concurrency import run_in_threadpool
 
@@ -447,7 +436,8 @@ def router() -> APIRouter:
 
         form = await form_fields(request)
         name, password = str(form.get("name") or "")[:64], str(form.get("password") or "")[:1024]
-        totp, nxt = str(form.get("totp") or "")[:16], _safe_next(str(form.get("next") or ""))
+        prefix = "/en" if _lang(request) == "en" else ""
+        totp, nxt = str(form.get("totp") or "")[:16], _safe_next(str(form.get("next") or ""), prefix)
         try:
             await run_in_threadpool(sign_in, request, name, password, totp)
         except TooManyAttempts as e:
@@ -473,4 +463,5 @@ def _message(e: MeiliError) -> Text:
 def login_redirect(request: Request) -> Response:
     """Where a page sends someone not signed in: the sign-in form, coming back here afterwards."""
     path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse("/desk/login?next=" + quote(path, safe="/"), status_code=303)
+    prefix = "/en" if _lang(request) == "en" else ""
+    return RedirectResponse(prefix + "/desk/login?next=" + quote(path, safe="/"), status_code=303)

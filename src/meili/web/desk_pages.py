@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, quote
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -29,6 +29,7 @@ from starlette.concurrency import run_in_threadpool
 
 from meili.app.policy import RULES, Action, Forbidden, Role, User, allowed
 from meili.errors import MeiliError, NotFoundError, RequestError
+from meili.web import auth
 
 __all__ = ["router"]
 
@@ -43,23 +44,13 @@ STATE_TEXT = {
 }
 
 
-# --- the session (meili.web.auth, by its contract) --------------------------------------------------------------
-def _auth():
-    try:
-        from meili.web import auth
-    except ImportError:  # the sign-in module not there yet: nobody is signed in
-        return None
-    return auth
-
-
+# --- the session ---------------------------------------------------------------------------------------------------
 def _user(request: Request) -> User | None:
-    auth = _auth()
-    return auth.current_user(request) if auth is not None else None
+    return auth.current_user(request)
 
 
 def _csrf(request: Request) -> str:
-    auth = _auth()
-    return auth.csrf_token(request) if auth is not None else ""
+    return auth.csrf_token(request)
 
 
 async def _form(request: Request) -> dict[str, Any]:
@@ -207,10 +198,7 @@ class Desk:
         return self.render(c, "error", status=status, message=message, back=back or c.url("/desk/"))
 
     def login_redirect(self, c: Ctx) -> Response:
-        auth = _auth()
-        if auth is not None and hasattr(auth, "login_redirect"):
-            return auth.login_redirect(c.request)
-        return RedirectResponse("/desk/login?next=" + quote(c.request.url.path, safe="/"), status_code=303)
+        return auth.login_redirect(c.request)
 
     # --- data --------------------------------------------------------------------------------------------------
     def years(self) -> list[dict]:
@@ -611,9 +599,7 @@ def router(portal) -> APIRouter:
     Include it before the portal's catch-all page route."""
     desk = Desk(portal)
     r = APIRouter(include_in_schema=False)
-    auth = _auth()
-    verify = getattr(auth, "verify_csrf", None) if auth is not None else None
-    guards = [Depends(_prime_form)] + ([Depends(verify)] if verify is not None else [])
+    guards = [Depends(_prime_form), Depends(auth.verify_csrf)]  # the form is read once, then its token checked
 
     def page(fn):
         async def handler(request: Request, **params):
