@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from meili.errors import NotFoundError, Problem, Text
+from meili.web.views import not_found
 
 if TYPE_CHECKING:
     from meili.web.server import Portal
@@ -213,7 +213,7 @@ def api_router(portal: Portal) -> APIRouter:
         s = site(release)
         m = s.measures.get(measure_id)
         if m is None:
-            raise _not_found("measure", measure_id)
+            raise not_found("measure", measure_id)
         return _measure(s, m)
 
     @router.get("/regions", response_model=Envelope[Region], summary="Regions / 区域")
@@ -279,6 +279,3 @@ def _measure(s: Site, m) -> dict:
             "computed_by": m.computed_by.computation if m.computed_by else None}
 
 
-def _not_found(what: str, value: str) -> NotFoundError:
-    return NotFoundError(Problem("not_found", column=what, value=value, detail=Text(
-        "本版数据中没有此项", "this release holds no such item")))

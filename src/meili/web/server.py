@@ -437,7 +437,8 @@ class CachedPages:
 
 
 def _error_page(portal: Portal, request: Request, exc: MeiliError, status: int) -> Response:
-    lang = "en" if request.url.path.startswith(("/en/", "/releases/")) and "/en/" in request.url.path else "zh"
+    path = request.url.path
+    lang = "en" if path.startswith("/en/") or (path.startswith("/releases/") and "/en/" in path) else "zh"
     message = error_body(exc)["message"][lang]
     body = render.environment().get_template("error.html").render(
         lang=lang, status=status, message=message, base="").encode("utf-8")

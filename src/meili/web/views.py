@@ -733,16 +733,13 @@ class Site:
         rows = [{"number": {"href": f"/releases/{i.number}/{lang}/", "text": str(i.number)},
                  "created_at": fmt.day(i.created_at), "note": i.note or "", "digest": i.digest[:16],
                  "download": {"href": f"/downloads/meili-release-{i.number}.zip", "text": "zip"}}
-                for i in self.app.releases() if i.number <= self.number] if self._can_list_releases() else []
+                for i in self.app.releases() if i.number <= self.number]
         return {"title": say("nav_releases", lang), "lead": self.release_meta(lang)["line"],
                 "tables": [{"id": "releases", "caption": say("nav_releases", lang), "columns": [
                     col("number", lang, "link", text=("版本", "Release")),
                     col("created_at", lang, text=("发布日期", "Published")), col("note", lang, text=("说明", "Note")),
                     col("digest", lang, text=("SHA-256（前16位）", "SHA-256 (first 16)")),
                     col("download", lang, "link", text=("下载", "Download"))], "rows": rows}]}
-
-    def _can_list_releases(self) -> bool:
-        return getattr(self.app, "releases", None) is not None
 
     def _page_data(self, lang: str) -> dict:
         info = self.release.info
