@@ -3,8 +3,8 @@
     python benchmarks/desk_load.py [--workspace DIR] [--seconds 60] [--writers-per-unit 2]
 
 Builds a copy of the demo workspace (``meili demo``) unless ``--workspace`` names one (it is copied, never
-changed), adds a reporter per unit and opens 2025's period, then starts ``meili serve --desk`` (or, when that
-option is not there, uvicorn on ``create_app(..., desk=True)``) as its own process. Each unit signs in once (its
+changed), adds a reporter per unit and opens 2025's period, then starts ``meili serve --desk`` as its own
+process. Each unit signs in once (its
 own session); ``--writers-per-unit`` threads per unit share that session — two clerks of one county — and each
 loops for ``--seconds``: read the form (``GET /desk/2025/UNIT``: the version in its hidden field), change one cell
 to a value of its own, ``POST`` the whole form back with that version; on ``409`` it reads the form again and
@@ -48,7 +48,7 @@ def prepare(workspace: Path | None, tmp: Path) -> tuple[Path, list[str]]:
 
     ws = tmp / "ws"
     if workspace is None:
-        subprocess.run([sys.executable, "-m", "meili.cli", "demo", "-w", str(ws)], check=True,
+        subprocess.run([sys.executable, "-m", "meili", "demo", "-w", str(ws)], check=True,
                        stdout=subprocess.DEVNULL)
     else:
         shutil.copytree(workspace, ws)
@@ -64,15 +64,9 @@ def prepare(workspace: Path | None, tmp: Path) -> tuple[Path, list[str]]:
 
 
 def start_server(ws: Path, port: int) -> tuple[subprocess.Popen, str]:
-    helped = subprocess.run([sys.executable, "-m", "meili.cli", "serve", "--help"], capture_output=True, text=True)
-    if "--desk" in helped.stdout:
-        cmd = [sys.executable, "-m", "meili.cli", "serve", "--desk", "-w", str(ws), "--port", str(port)]
-        how = "meili serve --desk"
-    else:
-        code = ("import uvicorn; from meili.web.server import create_app; "
-                f"uvicorn.run(create_app({str(ws)!r}, desk=True), host='127.0.0.1', port={port}, "
-                "log_level='warning', server_header=False)")
-        cmd, how = [sys.executable, "-c", code], "uvicorn on create_app(desk=True)"
+    cmd = [sys.executable, "-m", "meili", "serve", "--desk", "-w", str(ws), "--host", "127.0.0.1",
+           "--port", str(port)]
+    how = "meili serve --desk"
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
