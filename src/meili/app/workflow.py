@@ -37,7 +37,7 @@ from meili.app.checks import (
     missing_cells,
     soft_checks,
 )
-from meili.app.policy import Action, Forbidden, User, allowed, authorize
+from meili.app.policy import RULES, Action, Forbidden, User, allowed, authorize
 from meili.errors import InputError, MeiliError, NotFoundError, Problem, RequestError, Text
 
 if TYPE_CHECKING:
@@ -373,7 +373,7 @@ class Workflow:
         if period is not None and allowed(user, Action.save_values, unit=unit, submission_state=sub["state"],
                                           period_state=period["state"]):
             wf.check_version(sub, expected_version)
-        planned = self.app.plan(period["plan"]) if period else self.plan_of(year)
+        planned = self.app.plan(period["plan"] if period else self.default_plan)  # as plan_of(year), read once
         validated = _validate(planned, year, _answered(entries), source=self.app.region_name(unit))
 
         def change(con, period, sub):
@@ -657,8 +657,6 @@ class Workflow:
     def readable(self, user: User | None, units: Iterable[str]) -> list[str]:
         """The units of ``units`` whose submissions ``user`` may read (reporters and unit leads: their own; the
         city roles and the auditor: all). A user without any reading role is refused (:class:`Forbidden`)."""
-        from meili.app.policy import RULES
-
         if user is None or not user.roles & RULES[Action.read_submissions].roles:
             self._may_read(user, "—")
         return [u for u in units if allowed(user, Action.read_submissions, unit=u)]
@@ -675,11 +673,12 @@ class Workflow:
 
     def completeness_for(self, user: User | None, year: int, *, today: date | None = None) -> pa.Table:
         """:meth:`completeness` limited to the units ``user`` may read."""
-        table = self.completeness(year, today=today)
-        mine = self.readable(user, table.column("unit").to_pylist())
+        import pyarrow as pa
         import pyarrow.compute as pc
 
-        return table.filter(pc.is_in(table.column("unit"), value_set=_string_array(mine)))
+        table = self.completeness(year, today=today)
+        mine = self.readable(user, table.column("unit").to_pylist())
+        return table.filter(pc.is_in(table.column("unit"), value_set=pa.array(mine, pa.string())))
 
     def queries_for(self, user: User | None, year: int, unit: str | None = None) -> list[dict]:
         """:meth:`queries` limited to the units ``user`` may read (one unit: refused when it may not)."""
@@ -755,12 +754,6 @@ COMPLETENESS_HEADERS = {
 
 
 _NO_SUBMISSION = {"state": "draft", "version": 0, "submitted_by": None, "approved_by": None}
-
-
-def _string_array(values: Sequence[str]):
-    import pyarrow as pa
-
-    return pa.array(list(values), pa.string())
 
 
 def _rows(con, sql: str, params: list) -> list[dict]:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import functools
 import re
-import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -361,17 +360,11 @@ class Validation(tuple):
         return obj
 
 
-_SCRATCH: list[duckdb.DuckDBPyConnection] = []
-_SCRATCH_LOCK = threading.Lock()
-
-
+@functools.cache
 def _scratch() -> duckdb.DuckDBPyConnection:
     """One in-memory database per process for the validation's temporary tables: a new database costs about 25 ms,
     a cursor on this one (a connection of its own, with its own temporary objects) well under 1 ms."""
-    with _SCRATCH_LOCK:
-        if not _SCRATCH:
-            _SCRATCH.append(duckdb.connect())
-        return _SCRATCH[0]
+    return duckdb.connect()
 
 
 _ALIAS = re.compile(r"\b(p|m|rk|pa|u|d)\.(\w+)")
